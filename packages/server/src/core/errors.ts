@@ -1,0 +1,111 @@
+/**
+ * Spec errors as data: one class per RFC error code, each knowing its HTTP status on the token
+ * endpoint and whether the authorization endpoint may redirect it back to the client.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: string
+  /** HTTP status used when the error is answered directly (token endpoint, JSON APIs). */
+  readonly status: number = 400
+  /** False for errors the authorization endpoint must never send to a redirect URI. */
+  readonly redirectable: boolean = true
+
+  constructor(readonly description: string) {
+    super(description)
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.description }
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request'
+}
+
+/** RFC 6749 5.2: 401 on the token endpoint. */
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client'
+  override readonly status = 401
+  override readonly redirectable = false
+  /** Set when the client tried HTTP Basic: the 401 then carries `WWW-Authenticate: Basic`. */
+  basic = false
+}
+
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant'
+}
+
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client'
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type'
+}
+
+export class UnsupportedResponseType extends OAuthError {
+  readonly error = 'unsupported_response_type'
+}
+
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope'
+}
+
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied'
+  override readonly status = 403
+}
+
+export class ServerError extends OAuthError {
+  readonly error = 'server_error'
+  override readonly status = 500
+}
+
+export class TemporarilyUnavailable extends OAuthError {
+  readonly error = 'temporarily_unavailable'
+  override readonly status = 503
+}
+
+/** The client or redirect URI cannot be trusted: show a page, never redirect (RFC 6749 4.1.2.1). */
+export class InvalidAuthorizationTarget extends OAuthError {
+  readonly error = 'invalid_request'
+  override readonly redirectable = false
+}
+
+/** RFC 6750 3.1 errors of a protected resource. */
+export class InvalidToken extends OAuthError {
+  readonly error = 'invalid_token'
+  override readonly status = 401
+}
+
+export class InsufficientScope extends OAuthError {
+  readonly error = 'insufficient_scope'
+  override readonly status = 403
+  constructor(
+    description: string,
+    readonly scope: string,
+  ) {
+    super(description)
+  }
+}
+
+/** Anything that is not a spec error becomes server_error without leaking internals. */
+export function asOAuthError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err
+  if (isUnavailable(err)) return new TemporarilyUnavailable('the service is temporarily unavailable')
+  return new ServerError('the server encountered an unexpected error')
+}
+
+/** Storage failures that mean "try again later" rather than a bug (connection refused, etc). */
+export function isUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return (
+    typeof code === 'string' &&
+    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', '57P01', '57P03'].includes(
+      code,
+    ) ||
+      code.startsWith('08'))
+  )
+}

@@ -1,0 +1,243 @@
+/**
+ * The shared contract suite: every Store implementation runs exactly these tests
+ * (test/store-sqlite.test.ts, test/store-postgres.test.ts).
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import type { ClientRecord, GrantRecord, Store, UserRecord } from './store.ts'
+
+const NOW = 1_800_000_000
+
+export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId: `client-${randomUUID()}`,
+    clientName: 'Contract App',
+    redirectUris: ['https://app.example/cb'],
+    tokenEndpointAuthMethod: 'none',
+    clientSecretHash: null,
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scope: ['profile', 'email'],
+    createdAt: NOW,
+    ...overrides,
+  }
+}
+
+export function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: randomUUID(),
+    username: `user-${randomUUID()}`,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    createdAt: NOW,
+    ...overrides,
+  }
+}
+
+export function grant(c: ClientRecord, u: UserRecord, overrides: Partial<GrantRecord> = {}) {
+  return {
+    id: randomUUID(),
+    clientId: c.clientId,
+    userId: u.id,
+    scope: ['profile'],
+    redirectUri: c.redirectUris[0]!,
+    codeChallenge: 'E9Melhoa2OwvFfEKQIQnRV8Ji7ZJo0YWOqHb3KQYgLM',
+    codeHash: `code-${randomUUID()}`,
+    codeExpiresAt: NOW + 60,
+    codeUsedAt: null,
+    authTime: NOW,
+    createdAt: NOW,
+    expiresAt: NOW + 86400,
+    revokedAt: null,
+    ...overrides,
+  } satisfies GrantRecord
+}
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store
+    before(async () => {
+      store = await open()
+      await store.migrate()
+      await store.migrate() // idempotent
+    })
+    after(async () => {
+      await store.close()
+    })
+
+    async function seed() {
+      const c = client()
+      const u = user()
+      assert.equal(await store.createClient(c), true)
+      assert.equal(await store.createUser(u), true)
+      return { c, u }
+    }
+
+    it('ping answers once migrated', async () => {
+      await store.ping()
+    })
+
+    it('creates, reads, lists and deletes clients; a taken client_id is refused', async () => {
+      const c = client({ tokenEndpointAuthMethod: 'client_secret_basic', clientSecretHash: 'h' })
+      assert.equal(await store.createClient(c), true)
+      assert.equal(await store.createClient({ ...c, clientName: 'other' }), false)
+      assert.deepEqual(await store.getClient(c.clientId), c)
+      assert.ok((await store.listClients()).some((x) => x.clientId === c.clientId))
+      assert.equal(await store.deleteClient(c.clientId), true)
+      assert.equal(await store.deleteClient(c.clientId), false)
+      assert.equal(await store.getClient(c.clientId), undefined)
+    })
+
+    it('creates users with unique usernames, finds them by id and username', async () => {
+      const u = user({ email: null })
+      assert.equal(await store.createUser(u), true)
+      assert.equal(await store.createUser({ ...u, id: randomUUID() }), false)
+      assert.deepEqual(await store.getUserById(u.id), u)
+      assert.deepEqual(await store.getUserByUsername(u.username), u)
+      assert.equal(await store.getUserByUsername(u.username.toUpperCase()), undefined)
+      assert.ok((await store.listUsers()).some((x) => x.id === u.id))
+      assert.equal(await store.deleteUser(u.username), true)
+      assert.equal(await store.getUserById(u.id), undefined)
+    })
+
+    it('sessions expire and can be deleted', async () => {
+      const { u } = await seed()
+      const s = { idHash: randomUUID(), userId: u.id, authTime: NOW, expiresAt: NOW + 10 }
+      await store.createSession(s)
+      assert.deepEqual(await store.getSession(s.idHash, NOW), s)
+      assert.equal(await store.getSession(s.idHash, NOW + 10), undefined)
+      await store.deleteSession(s.idHash)
+      assert.equal(await store.getSession(s.idHash, NOW), undefined)
+    })
+
+    it('consent is remembered per user and client as a union of scopes', async () => {
+      const { c, u } = await seed()
+      assert.deepEqual(await store.getConsent(u.id, c.clientId), [])
+      await store.addConsent(u.id, c.clientId, ['profile'], NOW)
+      await store.addConsent(u.id, c.clientId, ['email', 'profile'], NOW)
+      assert.deepEqual((await store.getConsent(u.id, c.clientId)).sort(), ['email', 'profile'])
+      const other = client()
+      await store.createClient(other)
+      assert.deepEqual(await store.getConsent(u.id, other.clientId), [])
+    })
+
+    it('a code is redeemed exactly once, even by 20 concurrent callers', async () => {
+      const { c, u } = await seed()
+      const g = grant(c, u)
+      await store.createGrant(g)
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.redeemCode(g.codeHash, NOW + 1)),
+      )
+      const redeemed = results.filter((r) => r.status === 'redeemed')
+      assert.equal(redeemed.length, 1)
+      assert.equal(results.filter((r) => r.status === 'already_used').length, 19)
+      const first = redeemed[0]
+      assert.ok(first && first.status === 'redeemed')
+      assert.deepEqual(first.grant, { ...g, codeUsedAt: NOW + 1 })
+      assert.deepEqual(await store.redeemCode('no-such-code', NOW), { status: 'not_found' })
+    })
+
+    it('tokens are saved together and revoked with their grant', async () => {
+      const { c, u } = await seed()
+      const g = grant(c, u)
+      await store.createGrant(g)
+      const access = {
+        tokenHash: `at-${randomUUID()}`,
+        grantId: g.id,
+        clientId: c.clientId,
+        userId: u.id,
+        scope: ['profile'],
+        expiresAt: NOW + 3600,
+      }
+      const refresh = {
+        tokenHash: `rt-${randomUUID()}`,
+        grantId: g.id,
+        clientId: c.clientId,
+        scope: ['profile'],
+        createdAt: NOW,
+        expiresAt: NOW + 86400,
+        rotatedAt: null,
+      }
+      await store.saveTokens(access, refresh)
+      assert.deepEqual(await store.getAccessToken(access.tokenHash), {
+        ...access,
+        grantRevokedAt: null,
+      })
+      await store.revokeGrant(g.id, NOW + 5)
+      await store.revokeGrant(g.id, NOW + 9) // idempotent: the first time stands
+      assert.equal((await store.getAccessToken(access.tokenHash))?.grantRevokedAt, NOW + 5)
+      assert.equal((await store.getGrant(g.id))?.revokedAt, NOW + 5)
+      assert.equal(await store.getAccessToken('missing'), undefined)
+    })
+
+    it('a refresh token rotates exactly once under concurrency; later calls see when', async () => {
+      const { c, u } = await seed()
+      const g = grant(c, u)
+      await store.createGrant(g)
+      const rt = {
+        tokenHash: `rt-${randomUUID()}`,
+        grantId: g.id,
+        clientId: c.clientId,
+        scope: ['profile'],
+        createdAt: NOW,
+        expiresAt: NOW + 86400,
+        rotatedAt: null,
+      }
+      await store.saveTokens(
+        {
+          tokenHash: `at-${randomUUID()}`,
+          grantId: g.id,
+          clientId: c.clientId,
+          userId: u.id,
+          scope: ['profile'],
+          expiresAt: NOW + 60,
+        },
+        rt,
+      )
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.rotateRefreshToken(rt.tokenHash, NOW + 2)),
+      )
+      assert.equal(results.filter((r) => r.status === 'rotated').length, 1)
+      const later = await store.rotateRefreshToken(rt.tokenHash, NOW + 50)
+      assert.equal(later.status, 'already_rotated')
+      assert.ok(later.status === 'already_rotated')
+      assert.equal(later.token.rotatedAt, NOW + 2)
+      assert.equal(later.grant.id, g.id)
+      assert.deepEqual(await store.rotateRefreshToken('missing', NOW), { status: 'not_found' })
+    })
+
+    it('deleting a client or user removes what was issued to it', async () => {
+      const { c, u } = await seed()
+      const g = grant(c, u)
+      await store.createGrant(g)
+      await store.saveTokens(
+        {
+          tokenHash: `at-${randomUUID()}`,
+          grantId: g.id,
+          clientId: c.clientId,
+          userId: u.id,
+          scope: ['profile'],
+          expiresAt: NOW + 60,
+        },
+        null,
+      )
+      assert.equal(await store.deleteClient(c.clientId), true)
+      assert.equal(await store.getGrant(g.id), undefined)
+    })
+
+    it('deleteExpired removes unredeemed expired codes, ended families and sessions only', async () => {
+      const { c, u } = await seed()
+      const stale = grant(c, u, { codeExpiresAt: NOW - 1 })
+      const live = grant(c, u, { codeUsedAt: NOW - 5, codeExpiresAt: NOW - 1 })
+      const ended = grant(c, u, { codeUsedAt: NOW - 5, expiresAt: NOW - 1 })
+      for (const g of [stale, live, ended]) await store.createGrant(g)
+      const s = { idHash: randomUUID(), userId: u.id, authTime: NOW, expiresAt: NOW - 1 }
+      await store.createSession(s)
+      assert.ok((await store.deleteExpired(NOW)) >= 3)
+      assert.equal(await store.getGrant(stale.id), undefined)
+      assert.equal(await store.getGrant(ended.id), undefined)
+      assert.ok(await store.getGrant(live.id))
+    })
+  })
+}

@@ -1,0 +1,18 @@
+import { openSqliteStore } from './sqlite.ts'
+import type { Store } from './store.ts'
+
+export type { Store } from './store.ts'
+
+/** Opens the store a database URL names: `sqlite:<path>` (or `sqlite::memory:`). */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('sqlite:')) return openSqliteStore(url.slice('sqlite:'.length))
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { openPostgresStore } = await import('./postgres.ts')
+    return openPostgresStore(url)
+  }
+  throw new Error(`unsupported database URL (expected sqlite:<path> or postgres://...): ${redact(url)}`)
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

@@ -1,0 +1,415 @@
+import { Migrator, type Kysely, type Selectable } from 'kysely'
+import type { Database } from './schema.ts'
+import { migrationProvider } from './migrations.ts'
+import type {
+  AccessTokenRecord,
+  ClientRecord,
+  CodeRedemption,
+  GrantRecord,
+  RefreshRotation,
+  RefreshTokenRecord,
+  SessionRecord,
+  Store,
+  TokenEndpointAuthMethod,
+  UserRecord,
+} from './store.ts'
+
+/**
+ * The Store on any SQL database Kysely speaks. The dialects differ only in how they are opened
+ * (sqlite.ts, postgres.ts); the queries, the migrations and the atomic single-use operations
+ * (`UPDATE ... WHERE used IS NULL RETURNING`) are the same.
+ */
+export class KyselyStore implements Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly onClose: () => Promise<void> = () => db.destroy(),
+  ) {}
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider })
+    const { error, results } = await migrator.migrateToLatest()
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')
+      throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('clients').select('client_id').limit(1).execute()
+  }
+
+  close(): Promise<void> {
+    return this.onClose()
+  }
+
+  // Clients
+
+  async createClient(c: ClientRecord): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('clients')
+      .values({
+        client_id: c.clientId,
+        client_name: c.clientName,
+        redirect_uris: JSON.stringify(c.redirectUris),
+        token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+        client_secret_hash: c.clientSecretHash,
+        grant_types: JSON.stringify(c.grantTypes),
+        scope: c.scope.join(' '),
+        created_at: c.createdAt,
+      })
+      .onConflict((oc) => oc.column('client_id').doNothing())
+      .executeTakeFirst()
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    const row = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst()
+    return row && toClient(row)
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const rows = await this.db.selectFrom('clients').selectAll().orderBy('client_id').execute()
+    return rows.map(toClient)
+  }
+
+  async deleteClient(clientId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst()
+    return Number(r.numDeletedRows) > 0
+  }
+
+  // Users
+
+  async createUser(u: UserRecord): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        username: u.username,
+        password_hash: u.passwordHash,
+        name: u.name,
+        email: u.email,
+        created_at: u.createdAt,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst()
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0
+  }
+
+  async getUserById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async getUserByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('username').execute()
+    return rows.map(toUser)
+  }
+
+  async deleteUser(username: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('users').where('username', '=', username).executeTakeFirst()
+    return Number(r.numDeletedRows) > 0
+  }
+
+  // Sessions and consent
+
+  async createSession(s: SessionRecord): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id_hash: s.idHash,
+        user_id: s.userId,
+        auth_time: s.authTime,
+        expires_at: s.expiresAt,
+      })
+      .execute()
+  }
+
+  async getSession(idHash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return (
+      row && {
+        idHash: row.id_hash,
+        userId: row.user_id,
+        authTime: Number(row.auth_time),
+        expiresAt: Number(row.expires_at),
+      }
+    )
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute()
+  }
+
+  async getConsent(userId: string, clientId: string): Promise<string[]> {
+    const row = await this.db
+      .selectFrom('consents')
+      .select('scope')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst()
+    return row ? splitScope(row.scope) : []
+  }
+
+  async addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('consents')
+        .select('scope')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst()
+      const union = [...new Set([...(row ? splitScope(row.scope) : []), ...scopes])].join(' ')
+      await tx
+        .insertInto('consents')
+        .values({ user_id: userId, client_id: clientId, scope: union, updated_at: now })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'client_id']).doUpdateSet({ scope: union, updated_at: now }),
+        )
+        .execute()
+    })
+  }
+
+  // Grants and tokens
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    await this.db
+      .insertInto('grants')
+      .values({
+        id: g.id,
+        client_id: g.clientId,
+        user_id: g.userId,
+        scope: g.scope.join(' '),
+        redirect_uri: g.redirectUri,
+        code_challenge: g.codeChallenge,
+        code_hash: g.codeHash,
+        code_expires_at: g.codeExpiresAt,
+        code_used_at: g.codeUsedAt,
+        auth_time: g.authTime,
+        created_at: g.createdAt,
+        expires_at: g.expiresAt,
+        revoked_at: g.revokedAt,
+      })
+      .execute()
+  }
+
+  async redeemCode(codeHash: string, now: number): Promise<CodeRedemption> {
+    // The single-use guarantee: one UPDATE that only matches an unused code.
+    const row = await this.db
+      .updateTable('grants')
+      .set({ code_used_at: now })
+      .where('code_hash', '=', codeHash)
+      .where('code_used_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    if (row) return { status: 'redeemed', grant: toGrant(row) }
+    const used = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst()
+    return used ? { status: 'already_used', grant: toGrant(used) } : { status: 'not_found' }
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('grants')
+      .set({ revoked_at: now })
+      .where('id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .execute()
+  }
+
+  async getGrant(grantId: string): Promise<GrantRecord | undefined> {
+    const row = await this.db
+      .selectFrom('grants')
+      .selectAll()
+      .where('id', '=', grantId)
+      .executeTakeFirst()
+    return row && toGrant(row)
+  }
+
+  async saveTokens(access: AccessTokenRecord, refresh: RefreshTokenRecord | null): Promise<void> {
+    const accessRow = {
+      token_hash: access.tokenHash,
+      grant_id: access.grantId,
+      client_id: access.clientId,
+      user_id: access.userId,
+      scope: access.scope.join(' '),
+      expires_at: access.expiresAt,
+    }
+    if (!refresh) {
+      await this.db.insertInto('access_tokens').values(accessRow).execute()
+      return
+    }
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('access_tokens').values(accessRow).execute()
+      await tx
+        .insertInto('refresh_tokens')
+        .values({
+          token_hash: refresh.tokenHash,
+          grant_id: refresh.grantId,
+          client_id: refresh.clientId,
+          scope: refresh.scope.join(' '),
+          created_at: refresh.createdAt,
+          expires_at: refresh.expiresAt,
+          rotated_at: refresh.rotatedAt,
+        })
+        .execute()
+    })
+  }
+
+  async getAccessToken(
+    tokenHash: string,
+  ): Promise<(AccessTokenRecord & { grantRevokedAt: number | null }) | undefined> {
+    const row = await this.db
+      .selectFrom('access_tokens as a')
+      .innerJoin('grants as g', 'g.id', 'a.grant_id')
+      .select([
+        'a.token_hash',
+        'a.grant_id',
+        'a.client_id',
+        'a.user_id',
+        'a.scope',
+        'a.expires_at',
+        'g.revoked_at',
+      ])
+      .where('a.token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    if (!row) return undefined
+    return {
+      tokenHash: row.token_hash,
+      grantId: row.grant_id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      scope: splitScope(row.scope),
+      expiresAt: Number(row.expires_at),
+      grantRevokedAt: nullableNumber(row.revoked_at),
+    }
+  }
+
+  async rotateRefreshToken(tokenHash: string, now: number): Promise<RefreshRotation> {
+    const rotated = await this.db
+      .updateTable('refresh_tokens')
+      .set({ rotated_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('rotated_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    const row =
+      rotated ??
+      (await this.db
+        .selectFrom('refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst())
+    if (!row) return { status: 'not_found' }
+    const grant = await this.getGrant(row.grant_id)
+    if (!grant) return { status: 'not_found' }
+    return { status: rotated ? 'rotated' : 'already_rotated', token: toRefresh(row), grant }
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    let n = 0
+    n += Number(
+      (
+        await this.db
+          .deleteFrom('grants')
+          .where((eb) =>
+            eb.or([
+              eb('expires_at', '<=', now),
+              eb('revoked_at', 'is not', null),
+              eb.and([eb('code_used_at', 'is', null), eb('code_expires_at', '<=', now)]),
+            ]),
+          )
+          .executeTakeFirst()
+      ).numDeletedRows,
+    )
+    for (const table of ['access_tokens', 'refresh_tokens', 'sessions'] as const) {
+      n += Number(
+        (await this.db.deleteFrom(table).where('expires_at', '<=', now).executeTakeFirst())
+          .numDeletedRows,
+      )
+    }
+    return n
+  }
+}
+
+function splitScope(scope: string): string[] {
+  return scope === '' ? [] : scope.split(' ')
+}
+
+function nullableNumber(v: number | string | null): number | null {
+  return v === null ? null : Number(v)
+}
+
+function toClient(r: Selectable<Database['clients']>): ClientRecord {
+  return {
+    clientId: r.client_id,
+    clientName: r.client_name,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    clientSecretHash: r.client_secret_hash,
+    grantTypes: JSON.parse(r.grant_types) as string[],
+    scope: splitScope(r.scope),
+    createdAt: Number(r.created_at),
+  }
+}
+
+function toUser(r: Selectable<Database['users']>): UserRecord {
+  return {
+    id: r.id,
+    username: r.username,
+    passwordHash: r.password_hash,
+    name: r.name,
+    email: r.email,
+    createdAt: Number(r.created_at),
+  }
+}
+
+function toGrant(r: Selectable<Database['grants']>): GrantRecord {
+  return {
+    id: r.id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    scope: splitScope(r.scope),
+    redirectUri: r.redirect_uri,
+    codeChallenge: r.code_challenge,
+    codeHash: r.code_hash,
+    codeExpiresAt: Number(r.code_expires_at),
+    codeUsedAt: nullableNumber(r.code_used_at),
+    authTime: Number(r.auth_time),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    revokedAt: nullableNumber(r.revoked_at),
+  }
+}
+
+function toRefresh(r: Selectable<Database['refresh_tokens']>): RefreshTokenRecord {
+  return {
+    tokenHash: r.token_hash,
+    grantId: r.grant_id,
+    clientId: r.client_id,
+    scope: splitScope(r.scope),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    rotatedAt: nullableNumber(r.rotated_at),
+  }
+}

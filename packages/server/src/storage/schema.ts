@@ -1,0 +1,65 @@
+/** Row types of the tables as Kysely sees them (times are Unix seconds). */
+export interface Database {
+  clients: {
+    client_id: string
+    client_name: string
+    redirect_uris: string
+    token_endpoint_auth_method: string
+    client_secret_hash: string | null
+    grant_types: string
+    scope: string
+    created_at: number
+  }
+  users: {
+    id: string
+    username: string
+    password_hash: string
+    name: string
+    email: string | null
+    created_at: number
+  }
+  sessions: {
+    id_hash: string
+    user_id: string
+    auth_time: number
+    expires_at: number
+  }
+  consents: {
+    user_id: string
+    client_id: string
+    scope: string
+    updated_at: number
+  }
+  grants: {
+    id: string
+    client_id: string
+    user_id: string
+    scope: string
+    redirect_uri: string
+    code_challenge: string | null
+    code_hash: string
+    code_expires_at: number
+    code_used_at: number | null
+    auth_time: number
+    created_at: number
+    expires_at: number
+    revoked_at: number | null
+  }
+  access_tokens: {
+    token_hash: string
+    grant_id: string
+    client_id: string
+    user_id: string
+    scope: string
+    expires_at: number
+  }
+  refresh_tokens: {
+    token_hash: string
+    grant_id: string
+    client_id: string
+    scope: string
+    created_at: number
+    expires_at: number
+    rotated_at: number | null
+  }
+}

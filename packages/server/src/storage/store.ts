@@ -1,0 +1,148 @@
+/**
+ * The storage contract. The server reaches the database only through this interface; every
+ * implementation passes the shared suite in `contract.ts`.
+ *
+ * Conventions: times are Unix seconds; secrets (token values, codes, session ids, client
+ * secrets) arrive already hashed and are never stored in plain text; single use is an atomic
+ * operation of the store, never get-then-delete.
+ */
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post'
+
+export interface ClientRecord {
+  clientId: string
+  clientName: string
+  redirectUris: string[]
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  /** SHA-256 of the secret; null for public clients. */
+  clientSecretHash: string | null
+  grantTypes: string[]
+  scope: string[]
+  createdAt: number
+}
+
+export interface UserRecord {
+  id: string
+  username: string
+  /** argon2id PHC string. */
+  passwordHash: string
+  name: string
+  email: string | null
+  createdAt: number
+}
+
+export interface SessionRecord {
+  idHash: string
+  userId: string
+  authTime: number
+  expiresAt: number
+}
+
+/**
+ * A grant is born with its authorization code at /authorize and lives on as the token family:
+ * every access and refresh token issued from that code points back to it, so revoking the grant
+ * revokes them all (code replay, refresh token reuse).
+ */
+export interface GrantRecord {
+  id: string
+  clientId: string
+  userId: string
+  scope: string[]
+  redirectUri: string
+  codeChallenge: string | null
+  codeHash: string
+  codeExpiresAt: number
+  codeUsedAt: number | null
+  authTime: number
+  createdAt: number
+  /** End of the family: no refresh token of this grant outlives it. */
+  expiresAt: number
+  revokedAt: number | null
+}
+
+export interface AccessTokenRecord {
+  tokenHash: string
+  grantId: string
+  clientId: string
+  userId: string
+  scope: string[]
+  expiresAt: number
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string
+  grantId: string
+  clientId: string
+  scope: string[]
+  createdAt: number
+  expiresAt: number
+  /** Set, atomically and once, when the token is exchanged for its successor. */
+  rotatedAt: number | null
+}
+
+export type CodeRedemption =
+  | { status: 'redeemed'; grant: GrantRecord }
+  | { status: 'already_used'; grant: GrantRecord }
+  | { status: 'not_found' }
+
+export type RefreshRotation =
+  | { status: 'rotated'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'already_rotated'; token: RefreshTokenRecord; grant: GrantRecord }
+  | { status: 'not_found' }
+
+export interface Store {
+  /** Brings the schema to the newest migration. Idempotent. */
+  migrate(): Promise<void>
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  /** Inserts; false when the client_id is taken. */
+  createClient(client: ClientRecord): Promise<boolean>
+  getClient(clientId: string): Promise<ClientRecord | undefined>
+  listClients(): Promise<ClientRecord[]>
+  /** Removes the client and everything issued to it; false when there was none. */
+  deleteClient(clientId: string): Promise<boolean>
+
+  /** Inserts; false when the username is taken. */
+  createUser(user: UserRecord): Promise<boolean>
+  getUserById(id: string): Promise<UserRecord | undefined>
+  getUserByUsername(username: string): Promise<UserRecord | undefined>
+  listUsers(): Promise<UserRecord[]>
+  /** Removes the user with their sessions, consents and grants; false when there was none. */
+  deleteUser(username: string): Promise<boolean>
+
+  createSession(session: SessionRecord): Promise<void>
+  /** The session if it exists and has not expired at `now`. */
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>
+  deleteSession(idHash: string): Promise<void>
+
+  /** The scopes this user has consented to for this client (empty when none). */
+  getConsent(userId: string, clientId: string): Promise<string[]>
+  /** Adds scopes to the remembered consent (a union with what was there). */
+  addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void>
+
+  createGrant(grant: GrantRecord): Promise<void>
+  /**
+   * Atomically marks the code used. Exactly one caller ever sees `redeemed` for a code; a later
+   * caller sees `already_used` (and the grant, so it can be revoked).
+   */
+  redeemCode(codeHash: string, now: number): Promise<CodeRedemption>
+  /** Revokes the grant and so every token issued from it. Idempotent. */
+  revokeGrant(grantId: string, now: number): Promise<void>
+  getGrant(grantId: string): Promise<GrantRecord | undefined>
+
+  /** Stores an access token and optionally a refresh token of the same grant, together. */
+  saveTokens(access: AccessTokenRecord, refresh: RefreshTokenRecord | null): Promise<void>
+  /** The access token with its grant's revocation state. */
+  getAccessToken(
+    tokenHash: string,
+  ): Promise<(AccessTokenRecord & { grantRevokedAt: number | null }) | undefined>
+  /**
+   * Atomically marks the refresh token rotated. Exactly one caller sees `rotated`; later callers
+   * see `already_rotated` with the time it happened (reuse detection and the grace period).
+   */
+  rotateRefreshToken(tokenHash: string, now: number): Promise<RefreshRotation>
+
+  /** Deletes what has expired (codes never redeemed, ended sessions and families). */
+  deleteExpired(now: number): Promise<number>
+}
