@@ -94,7 +94,8 @@ export class InsufficientScope extends OAuthError {
 /** Anything that is not a spec error becomes server_error without leaking internals. */
 export function asOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err
-  if (isUnavailable(err)) return new TemporarilyUnavailable('the service is temporarily unavailable')
+  if (isUnavailable(err))
+    return new TemporarilyUnavailable('the service is temporarily unavailable')
   return new ServerError('the server encountered an unexpected error')
 }
 

@@ -16,7 +16,8 @@ export function checkPkceRequest(
 ): { challenge: string | null } {
   const { code_challenge: challenge, code_challenge_method: method } = params
   if (challenge === undefined) {
-    if (method !== undefined) throw new InvalidRequest('code_challenge_method without code_challenge')
+    if (method !== undefined)
+      throw new InvalidRequest('code_challenge_method without code_challenge')
     if (isPublicClient) throw new InvalidRequest('code_challenge is required (PKCE, RFC 7636)')
     return { challenge: null }
   }

@@ -20,7 +20,10 @@ export function redirectUriProblem(uri: string): string | null {
     if (!LOOPBACK_HOSTS.has(url.hostname) && url.hostname !== 'localhost') {
       return 'http is allowed only for loopback (127.0.0.1, [::1]) and localhost'
     }
-  } else if (url.protocol !== 'https:' && !/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) {
+  } else if (
+    url.protocol !== 'https:' &&
+    !/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)
+  ) {
     // RFC 8252 7.1: private-use schemes are reverse domain names, e.g. com.example.app:/cb
     return 'must use https, http on loopback, or a reverse-domain private-use scheme'
   }
@@ -55,7 +58,10 @@ function loopbackWithoutPort(uri: string): string | null {
 }
 
 /** RFC 6749 3.1.2.2 / OAuth 2.1: the request must name the redirect URI (we always require it). */
-export function checkRedirectUri(requested: string | undefined, registered: readonly string[]): string {
+export function checkRedirectUri(
+  requested: string | undefined,
+  registered: readonly string[],
+): string {
   if (requested === undefined) {
     throw new InvalidAuthorizationTarget('redirect_uri is required')
   }

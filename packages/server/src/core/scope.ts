@@ -32,7 +32,10 @@ export function checkRequestedScope(
 }
 
 /** RFC 6749 6: a refresh may narrow the scope, never widen it. */
-export function checkNarrowedScope(requested: string | undefined, granted: readonly string[]): string[] {
+export function checkNarrowedScope(
+  requested: string | undefined,
+  granted: readonly string[],
+): string[] {
   if (requested === undefined) return [...granted]
   const scopes = parseScope(requested)
   for (const s of scopes) {

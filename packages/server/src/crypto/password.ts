@@ -1,7 +1,12 @@
 import { hash, verify } from '@node-rs/argon2'
 
 // OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
-const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19456, timeCost: 2, parallelism: 1 }
+const OPTIONS = {
+  algorithm: 2 /* Algorithm.Argon2id (a const enum) */,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+}
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS)

@@ -42,7 +42,7 @@ export function grant(c: ClientRecord, u: UserRecord, overrides: Partial<GrantRe
     userId: u.id,
     scope: ['profile'],
     redirectUri: c.redirectUris[0]!,
-    codeChallenge: 'E9Melhoa2OwvFfEKQIQnRV8Ji7ZJo0YWOqHb3KQYgLM',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     codeHash: `code-${randomUUID()}`,
     codeExpiresAt: NOW + 60,
     codeUsedAt: null,

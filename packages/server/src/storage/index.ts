@@ -10,7 +10,9 @@ export async function openStore(url: string): Promise<Store> {
     const { openPostgresStore } = await import('./postgres.ts')
     return openPostgresStore(url)
   }
-  throw new Error(`unsupported database URL (expected sqlite:<path> or postgres://...): ${redact(url)}`)
+  throw new Error(
+    `unsupported database URL (expected sqlite:<path> or postgres://...): ${redact(url)}`,
+  )
 }
 
 function redact(url: string): string {

@@ -77,7 +77,10 @@ export class KyselyStore implements Store {
   }
 
   async deleteClient(clientId: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst()
+    const r = await this.db
+      .deleteFrom('clients')
+      .where('client_id', '=', clientId)
+      .executeTakeFirst()
     return Number(r.numDeletedRows) > 0
   }
 
@@ -100,7 +103,11 @@ export class KyselyStore implements Store {
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     return row && toUser(row)
   }
 

@@ -31,13 +31,15 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('sessions')
         .addColumn('id_hash', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) =>
-          c.notNull().references('users.id').onDelete('cascade'),
-        )
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('auth_time', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('sessions_expires_at').on('sessions').column('expires_at').execute()
+      await db.schema
+        .createIndex('sessions_expires_at')
+        .on('sessions')
+        .column('expires_at')
+        .execute()
       await db.schema
         .createTable('consents')
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))

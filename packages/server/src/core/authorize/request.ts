@@ -1,0 +1,120 @@
+import type { ClientRecord } from '../../storage/store.ts'
+import {
+  InvalidAuthorizationTarget,
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+  type OAuthError,
+} from '../errors.ts'
+import { readParams } from '../params.ts'
+import { checkPkceRequest } from '../pkce.ts'
+import { checkRedirectUri } from '../redirect-uri.ts'
+import { checkRequestedScope } from '../scope.ts'
+
+/** An authorization request that passed every check. */
+export interface AuthorizationRequest {
+  client: ClientRecord
+  redirectUri: string
+  scopes: string[]
+  state: string | undefined
+  codeChallenge: string | null
+  /** The validated parameters, to carry through the login and consent forms. */
+  params: Record<string, string>
+}
+
+/** Where a redirectable error goes: the checked redirect URI and the state to echo. */
+export interface ErrorTarget {
+  redirectUri: string
+  state: string | undefined
+}
+
+export type AuthorizationValidation =
+  | { ok: true; request: AuthorizationRequest }
+  | { ok: false; error: OAuthError; target: ErrorTarget | null }
+
+const FORWARDED = [
+  'client_id',
+  'response_type',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const
+
+/**
+ * The authorization endpoint's checks, in order (RFC 6749 4.1.1, OAuth 2.1 4.1.1). Until the
+ * client and redirect URI are trusted an error has no target (an error page); after that it is
+ * redirected to the client with the state (RFC 6749 4.1.2.1).
+ */
+export async function validateAuthorizationRequest(
+  search: URLSearchParams,
+  getClient: (clientId: string) => Promise<ClientRecord | undefined>,
+  supportedScopes: readonly string[],
+): Promise<AuthorizationValidation> {
+  const { params, duplicates } = readParams(search)
+  let target: ErrorTarget | null = null
+  try {
+    // RFC 6749 3.1: no parameter more than once; for these two we cannot even trust the target.
+    if (duplicates.includes('client_id') || duplicates.includes('redirect_uri')) {
+      throw new InvalidAuthorizationTarget('client_id and redirect_uri must be sent once')
+    }
+    const client = await checkClient(params.client_id, getClient)
+    const redirectUri = checkRedirectUri(params.redirect_uri, client.redirectUris)
+    // From here on, errors go back to the client's redirect URI.
+    target = { redirectUri, state: duplicates.includes('state') ? undefined : params.state }
+    if (duplicates.length > 0) {
+      throw new InvalidRequest(`parameter sent more than once: ${duplicates.join(', ')}`)
+    }
+    checkResponseType(params.response_type)
+    if (!client.grantTypes.includes('authorization_code')) {
+      throw new UnauthorizedClient('client is not allowed the authorization code grant')
+    }
+    // OAuth 2.1 dropped the "request" objects of OIDC here; refuse rather than ignore them.
+    if (params.request !== undefined || params.request_uri !== undefined) {
+      throw new InvalidRequest('request objects are not supported')
+    }
+    const isPublic = client.tokenEndpointAuthMethod === 'none'
+    const { challenge } = checkPkceRequest(params, isPublic)
+    const scopes = checkRequestedScope(params.scope, client.scope, supportedScopes)
+    const forwarded: Record<string, string> = {}
+    for (const name of FORWARDED) {
+      const v = params[name]
+      if (v !== undefined) forwarded[name] = v
+    }
+    return {
+      ok: true,
+      request: {
+        client,
+        redirectUri,
+        scopes,
+        state: params.state,
+        codeChallenge: challenge,
+        params: forwarded,
+      },
+    }
+  } catch (error) {
+    if (!(error as OAuthError).redirectable) target = null
+    if (!(error instanceof Error) || !('error' in error)) throw error
+    return { ok: false, error: error as OAuthError, target }
+  }
+}
+
+async function checkClient(
+  clientId: string | undefined,
+  getClient: (clientId: string) => Promise<ClientRecord | undefined>,
+): Promise<ClientRecord> {
+  if (clientId === undefined) throw new InvalidAuthorizationTarget('client_id is required')
+  const client = await getClient(clientId)
+  // RFC 6749 4.1.2.1: an unknown client must not be redirected to.
+  if (!client) throw new InvalidAuthorizationTarget('unknown client_id')
+  return client
+}
+
+/** RFC 6749 3.1.1: only the code flow exists in OAuth 2.1. */
+function checkResponseType(responseType: string | undefined): void {
+  if (responseType === undefined) throw new InvalidRequest('response_type is required')
+  if (responseType !== 'code') {
+    throw new UnsupportedResponseType('response_type must be code')
+  }
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Config } from '../config.ts'
+import { asOAuthError, OAuthError } from '../core/errors.ts'
+import type { Store } from '../storage/store.ts'
+import { CorsPolicy } from './cors.ts'
+import type { AppDeps } from './context.ts'
+import { MAX_FORM_BYTES } from './form.ts'
+import { authorizeRoutes, showError } from './routes/authorize.ts'
+import { meRoutes } from './routes/me.ts'
+import { metadataRoutes } from './routes/metadata.ts'
+import { tokenError, tokenRoutes } from './routes/token.ts'
+
+const CSS = readFileSync(new URL('../views/pixie.css', import.meta.url), 'utf8')
+
+export interface AppOptions {
+  store: Store
+  config: Config
+  now?: () => number
+  log?: AppDeps['log']
+}
+
+/** The whole HTTP surface; `app.fetch` is a standard fetch handler. */
+export function createApp(options: AppOptions): Hono {
+  const deps: AppDeps = {
+    store: options.store,
+    config: options.config,
+    cors: new CorsPolicy(options.store),
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    secureCookies: options.config.issuer.startsWith('https:'),
+    log: options.log ?? defaultLog(options.config.log_level),
+  }
+  const app = new Hono()
+
+  // Oversized bodies never reach a parser.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_FORM_BYTES,
+      onError: (c) =>
+        c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413),
+    }),
+  )
+
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.store.ping()
+      return c.json({ status: 'ok' })
+    } catch {
+      return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503)
+    }
+  })
+  app.get('/assets/pixie.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600')
+    c.header('Content-Type', 'text/css; charset=utf-8')
+    return c.body(CSS)
+  })
+
+  metadataRoutes(app, deps)
+  authorizeRoutes(app, deps)
+  tokenRoutes(app, deps)
+  meRoutes(app, deps)
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404))
+
+  // Nothing escapes as a stack trace: spec errors keep their status, the rest is server_error
+  // (or temporarily_unavailable when the database is down) without internals.
+  app.onError((err, c) => {
+    const error = err instanceof OAuthError ? err : asOAuthError(err)
+    if (error.status >= 500)
+      deps.log('error', 'request failed', { path: c.req.path, err: String(err) })
+    if (c.req.path === '/api/token') return tokenError(c, error)
+    if (c.req.method === 'GET' && c.req.path === '/authorize') return showError(c, error)
+    if (c.req.path === '/login' || c.req.path === '/consent') return showError(c, error)
+    return c.json(error.toJSON(), error.status as 400)
+  })
+  return app
+}
+
+function defaultLog(level: Config['log_level']): AppDeps['log'] {
+  const order = ['silent', 'error', 'warn', 'info', 'debug']
+  const max = order.indexOf(level)
+  return (lvl, msg, extra) => {
+    if (order.indexOf(lvl) > max || max === 0) return
+    process.stderr.write(
+      JSON.stringify({ level: lvl, time: new Date().toISOString(), msg, ...extra }) + '\n',
+    )
+  }
+}

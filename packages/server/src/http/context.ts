@@ -1,0 +1,16 @@
+import type { Config } from '../config.ts'
+import type { Store } from '../storage/store.ts'
+import type { CorsPolicy } from './cors.ts'
+
+/** What every route needs, built once in createApp. */
+export interface AppDeps {
+  store: Store
+  config: Config
+  cors: CorsPolicy
+  /** Unix seconds; injectable so tests can move time. */
+  now: () => number
+  /** Cookies get `Secure` when the issuer is https. */
+  secureCookies: boolean
+  /** Origins a form post may come from: the issuer's, and the one the browser used. */
+  log: (level: 'error' | 'warn' | 'info', msg: string, extra?: Record<string, unknown>) => void
+}

@@ -1,0 +1,51 @@
+import type { Context, Hono } from 'hono'
+import { asOAuthError, InvalidClient, type OAuthError } from '../../core/errors.ts'
+import { tokenRequest } from '../../core/token/index.ts'
+import type { ClientRecord } from '../../storage/store.ts'
+import type { AppDeps } from '../context.ts'
+import { readForm } from '../form.ts'
+
+/** POST /api/token (RFC 6749 3.2). Rules live in core/token; this is only the HTTP edge. */
+export function tokenRoutes(app: Hono, deps: AppDeps): void {
+  const { store, config, cors } = deps
+  const policy = {
+    accessTokenTtl: config.access_token_ttl,
+    refreshTokenTtl: config.refresh_token_ttl,
+    reuseInterval: config.refresh_token_reuse_interval,
+  }
+
+  app.options('/api/token', (c) => cors.preflight(c, 'Content-Type, Authorization'))
+
+  app.post('/api/token', async (c) => {
+    // RFC 6749 5.1: token responses must not be cached.
+    c.header('Cache-Control', 'no-store')
+    let client: ClientRecord | undefined
+    const getClient = async (id: string) => (client = await store.getClient(id))
+    try {
+      const body = await readForm(c)
+      const response = await tokenRequest(
+        store,
+        body,
+        c.req.header('authorization'),
+        policy,
+        deps.now(),
+        getClient,
+      )
+      await cors.apply(c, client)
+      return c.json(response)
+    } catch (err) {
+      const error = asOAuthError(err)
+      if (error.status >= 500) deps.log('error', 'token endpoint failed', { err: String(err) })
+      await cors.apply(c, client)
+      return tokenError(c, error)
+    }
+  })
+}
+
+/** RFC 6749 5.2 error response; 401 + WWW-Authenticate when the client tried HTTP Basic. */
+export function tokenError(c: Context, error: OAuthError): Response {
+  if (error instanceof InvalidClient && error.basic) {
+    c.header('WWW-Authenticate', 'Basic realm="pixie", charset="UTF-8"')
+  }
+  return c.json(error.toJSON(), error.status as 400 | 401 | 500 | 503)
+}

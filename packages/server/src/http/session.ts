@@ -1,0 +1,86 @@
+import type { Context } from 'hono'
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
+import { hashToken, randomToken, timingSafeEqualString } from '../crypto/hash.ts'
+import type { SessionRecord, Store } from '../storage/store.ts'
+
+const SESSION_COOKIE = 'pixie_session'
+const CSRF_COOKIE = 'pixie_csrf'
+
+export interface CookieOptions {
+  secure: boolean
+}
+
+/** The signed-in browser session: a random id in an HttpOnly cookie, stored only as a hash. */
+export async function currentSession(
+  c: Context,
+  store: Store,
+  now: number,
+): Promise<SessionRecord | undefined> {
+  const id = getCookie(c, SESSION_COOKIE)
+  if (!id || id.length > 100) return undefined
+  return store.getSession(hashToken(id), now)
+}
+
+export async function startSession(
+  c: Context,
+  store: Store,
+  userId: string,
+  ttl: number,
+  now: number,
+  opts: CookieOptions,
+): Promise<SessionRecord> {
+  const old = getCookie(c, SESSION_COOKIE)
+  if (old && old.length <= 100) await store.deleteSession(hashToken(old))
+  // A new id at every login: no session fixation.
+  const id = randomToken()
+  const session = { idHash: hashToken(id), userId, authTime: now, expiresAt: now + ttl }
+  await store.createSession(session)
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: opts.secure,
+    path: '/',
+    maxAge: ttl,
+  })
+  return session
+}
+
+export function clearSessionCookie(c: Context, opts: CookieOptions): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: opts.secure })
+}
+
+/**
+ * CSRF token for the login and consent forms (double submit): a random value in an HttpOnly,
+ * SameSite=Lax cookie, repeated in a hidden field; a post must carry both, equal. The cookie is
+ * reused while it exists so several open tabs keep working.
+ */
+export function csrfToken(c: Context, opts: CookieOptions): string {
+  const existing = getCookie(c, CSRF_COOKIE)
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing
+  const token = randomToken()
+  setCookie(c, CSRF_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: opts.secure,
+    path: '/',
+  })
+  return token
+}
+
+/**
+ * Checks a form post: the CSRF token, and the Origin header when the browser sent one (all
+ * current browsers do on POST). `Origin: null` (opaque origin, sandboxed frame, no-referrer
+ * page) is refused.
+ */
+export function checkFormPost(
+  c: Context,
+  form: URLSearchParams,
+  allowedOrigins: string[],
+): boolean {
+  const origin = c.req.header('origin')
+  if (origin !== undefined && !allowedOrigins.includes(origin)) return false
+  const cookie = getCookie(c, CSRF_COOKIE)
+  const field = form.getAll('csrf_token')
+  if (!cookie || field.length !== 1) return false
+  return timingSafeEqualString(cookie, field[0]!)
+}
