@@ -53,6 +53,11 @@ export class InvalidScope extends OAuthError {
   readonly error = 'invalid_scope'
 }
 
+/** RFC 7009 2.2.1 */
+export class UnsupportedTokenType extends OAuthError {
+  readonly error = 'unsupported_token_type'
+}
+
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied'
   override readonly status = 403

@@ -10,6 +10,7 @@ import { MAX_FORM_BYTES } from './form.ts'
 import { authorizeRoutes, showError } from './routes/authorize.ts'
 import { meRoutes } from './routes/me.ts'
 import { metadataRoutes } from './routes/metadata.ts'
+import { revokeRoutes } from './routes/revoke.ts'
 import { tokenError, tokenRoutes } from './routes/token.ts'
 
 const CSS = readFileSync(new URL('../views/pixie.css', import.meta.url), 'utf8')
@@ -61,6 +62,7 @@ export function createApp(options: AppOptions): Hono {
   authorizeRoutes(app, deps)
   tokenRoutes(app, deps)
   meRoutes(app, deps)
+  revokeRoutes(app, deps)
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404))
 
@@ -70,7 +72,7 @@ export function createApp(options: AppOptions): Hono {
     const error = err instanceof OAuthError ? err : asOAuthError(err)
     if (error.status >= 500)
       deps.log('error', 'request failed', { path: c.req.path, err: String(err) })
-    if (c.req.path === '/api/token') return tokenError(c, error)
+    if (c.req.path === '/api/token' || c.req.path === '/api/revoke') return tokenError(c, error)
     if (c.req.method === 'GET' && c.req.path === '/authorize') return showError(c, error)
     if (c.req.path === '/login' || c.req.path === '/consent') return showError(c, error)
     return c.json(error.toJSON(), error.status as 400)

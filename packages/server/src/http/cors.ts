@@ -3,7 +3,7 @@ import { originOf } from '../core/redirect-uri.ts'
 import type { ClientRecord, Store } from '../storage/store.ts'
 
 /**
- * CORS for the endpoints a single-page app calls with fetch (/api/token, /v1/me): an origin is
+ * CORS for the endpoints a single-page app calls with fetch (/api/token, /api/revoke, /v1/me): an origin is
  * allowed exactly when it is the origin (scheme, host, port) of a redirect URI of the client
  * the request belongs to. A preflight, or a response that cannot be tied to a client (a token we
  * do not know), is allowed for the origins of all registered clients, and no other.

@@ -164,11 +164,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         ...access,
         grantRevokedAt: null,
       })
+      assert.deepEqual(await store.getRefreshToken(refresh.tokenHash), refresh)
+      assert.equal(await store.getRefreshToken('missing'), undefined)
       await store.revokeGrant(g.id, NOW + 5)
       await store.revokeGrant(g.id, NOW + 9) // idempotent: the first time stands
       assert.equal((await store.getAccessToken(access.tokenHash))?.grantRevokedAt, NOW + 5)
       assert.equal((await store.getGrant(g.id))?.revokedAt, NOW + 5)
       assert.equal(await store.getAccessToken('missing'), undefined)
+      await store.deleteAccessToken(access.tokenHash)
+      assert.equal(await store.getAccessToken(access.tokenHash), undefined)
     })
 
     it('a refresh token rotates exactly once under concurrency; later calls see when', async () => {

@@ -333,6 +333,19 @@ export class KyselyStore implements Store {
     return { status: rotated ? 'rotated' : 'already_rotated', token: toRefresh(row), grant }
   }
 
+  async getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    return row && toRefresh(row)
+  }
+
+  async deleteAccessToken(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('access_tokens').where('token_hash', '=', tokenHash).execute()
+  }
+
   async deleteExpired(now: number): Promise<number> {
     let n = 0
     n += Number(

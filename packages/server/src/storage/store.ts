@@ -142,6 +142,9 @@ export interface Store {
    * see `already_rotated` with the time it happened (reuse detection and the grace period).
    */
   rotateRefreshToken(tokenHash: string, now: number): Promise<RefreshRotation>
+  getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>
+  /** Deletes one access token (RFC 7009 revocation of an access token). */
+  deleteAccessToken(tokenHash: string): Promise<void>
 
   /** Deletes what has expired (codes never redeemed, ended sessions and families). */
   deleteExpired(now: number): Promise<number>

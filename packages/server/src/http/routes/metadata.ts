@@ -12,6 +12,12 @@ export function metadataRoutes(app: Hono, deps: AppDeps): void {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/api/token`,
+    revocation_endpoint: `${issuer}/api/revoke`,
+    revocation_endpoint_auth_methods_supported: [
+      'none',
+      'client_secret_basic',
+      'client_secret_post',
+    ],
     scopes_supported: Object.keys(SCOPES),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
