@@ -73,6 +73,44 @@ export const userConfigSchema = z
 
 const seconds = (def: number) => z.number().int().positive().default(def)
 
+/** A budget: `points` events per `duration` seconds; `points: 0` turns the limit off. */
+const budget = (points: number, duration: number) =>
+  z
+    .object({
+      points: z.number().int().min(0).max(1_000_000),
+      duration: z
+        .number()
+        .int()
+        .positive()
+        .max(30 * 24 * 3600),
+    })
+    .strict()
+    .default({ points, duration })
+
+/**
+ * Rate limits. Failed logins are counted per username+IP (a guessing attack on one account from
+ * one place) and per IP (one place guessing many accounts); a successful login clears its
+ * username+IP count, and nobody else's failures ever count against a user on another IP.
+ */
+export const rateLimitSchema = z
+  .object({
+    login_failures_per_user_ip: budget(10, 15 * 60),
+    login_failures_per_ip: budget(100, 60 * 60),
+    /** Token endpoint requests per client_id (all IPs); off by default. */
+    token_requests_per_client: budget(0, 60),
+    /**
+     * Reverse proxies in front of Pixie that append to X-Forwarded-For. 0: the client IP is the
+     * TCP peer. 1: the last X-Forwarded-For entry (the one your load balancer added).
+     */
+    trust_proxy_hops: z.number().int().min(0).max(10).default(0),
+    /** Namespace of the counters (several deployments sharing one Redis). */
+    key_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .default('pixie'),
+  })
+  .strict()
+
 export const configSchema = z
   .object({
     issuer: z
@@ -95,6 +133,16 @@ export const configSchema = z
     /** Seconds a rotated refresh token may be presented again without revoking its family. */
     refresh_token_reuse_interval: z.number().int().min(0).max(60).default(10),
     log_level: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+    /** PostgreSQL connections per process (N processes open up to N x this many). */
+    database_pool_size: z.number().int().min(1).max(1000).default(10),
+    /** Shared rate-limit state for several processes; without it PostgreSQL (or memory) is used. */
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, 'redis://... or rediss://...')
+      .optional(),
+    rate_limit: rateLimitSchema.prefault({}),
+    /** Seconds between sweeps of expired rows (codes, sessions, token families). */
+    cleanup_interval: seconds(60),
   })
   .strict()
 
@@ -131,7 +179,8 @@ export function localIssuer(host: string, port: number): string {
 
 /**
  * Reads a JSON config file (optional) and applies environment overrides:
- * PIXIE_ISSUER, PIXIE_PORT, PIXIE_HOST, PIXIE_DATABASE_URL, PIXIE_LOG_LEVEL.
+ * PIXIE_ISSUER, PIXIE_PORT, PIXIE_HOST, PIXIE_DATABASE_URL, PIXIE_DATABASE_POOL_SIZE,
+ * PIXIE_REDIS_URL, PIXIE_LOG_LEVEL.
  */
 export function loadConfig(
   file: string | undefined,
@@ -160,6 +209,11 @@ export function loadConfig(
   if (env.PIXIE_HOST) fromEnv.host = env.PIXIE_HOST
   if (env.PIXIE_DATABASE_URL) fromEnv.database = env.PIXIE_DATABASE_URL
   if (env.PIXIE_LOG_LEVEL) fromEnv.log_level = env.PIXIE_LOG_LEVEL
+  if (env.PIXIE_REDIS_URL) fromEnv.redis = env.PIXIE_REDIS_URL
+  if (env.PIXIE_DATABASE_POOL_SIZE) {
+    const n = Number(env.PIXIE_DATABASE_POOL_SIZE)
+    fromEnv.database_pool_size = Number.isInteger(n) ? n : env.PIXIE_DATABASE_POOL_SIZE
+  }
   if (env.PIXIE_PORT) {
     const port = Number(env.PIXIE_PORT)
     fromEnv.port = Number.isInteger(port) ? port : env.PIXIE_PORT

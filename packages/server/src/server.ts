@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { localIssuer, type Config } from './config.ts'
 import { createApp } from './http/app.ts'
 import { seed } from './seed.ts'
+import { createRateLimits, type RateLimits } from './rate-limit.ts'
 import { openStore } from './storage/index.ts'
 import type { Store } from './storage/store.ts'
 
@@ -12,11 +13,10 @@ export interface RunningServer {
   issuer: string
   port: number
   store: Store
+  rateLimits: RateLimits
   server: ServerType
   close(): Promise<void>
 }
-
-const CLEANUP_EVERY_MS = 60_000
 
 /**
  * Opens the store, migrates, creates the configured seeds, and listens. Expired rows are swept
@@ -24,11 +24,15 @@ const CLEANUP_EVERY_MS = 60_000
  */
 export async function startServer(
   config: Config,
-  opts: { store?: Store } = {},
+  opts: { store?: Store; migrate?: boolean; rateLimits?: RateLimits } = {},
 ): Promise<RunningServer> {
-  const store = opts.store ?? (await openStore(config.database))
-  await store.migrate()
+  const store =
+    opts.store ?? (await openStore(config.database, { poolSize: config.database_pool_size }))
+  // Several processes may start at once: the migrator serializes them (advisory lock on
+  // PostgreSQL). `pixie serve --no-migrate` leaves the schema to `pixie migrate`.
+  if (opts.migrate !== false) await store.migrate()
   await seed(store, config)
+  const rateLimits = opts.rateLimits ?? (await createRateLimits(config, store))
   // The app is made once the port is known: with port 0 the derived issuer needs it.
   let handler: (req: Request) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 })
@@ -43,21 +47,36 @@ export async function startServer(
   const effective = config.issuer_derived
     ? { ...config, port, issuer: localIssuer(config.host, port) }
     : config
-  const app = createApp({ store, config: effective })
+  const app = createApp({ store, config: effective, rateLimits })
   handler = app.fetch
-  const sweep = setInterval(() => {
+  // Every process sweeps: the deletes are idempotent (`WHERE expires_at <= now`), so N processes
+  // sweeping the same rows only repeat each other's work. The first sweep is jittered so they
+  // do not all run at the same instant; a failed sweep (database away) is retried next time.
+  const sweepMs = config.cleanup_interval * 1000
+  const runSweep = () => {
     store.deleteExpired(Math.floor(Date.now() / 1000)).catch(() => {})
-  }, CLEANUP_EVERY_MS)
+  }
+  let sweep: NodeJS.Timeout = setTimeout(
+    () => {
+      runSweep()
+      sweep = setInterval(runSweep, sweepMs)
+      sweep.unref()
+    },
+    Math.floor(sweepMs * (0.5 + Math.random() / 2)),
+  )
   sweep.unref()
   return {
     url: localIssuer(config.host, port),
     issuer: effective.issuer,
     port,
     store,
+    rateLimits,
     server,
     async close() {
+      clearTimeout(sweep)
       clearInterval(sweep)
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (!opts.rateLimits) await rateLimits.close()
       if (!opts.store) await store.close()
     },
   }

@@ -29,7 +29,7 @@ export function userCommands(program: Command): void {
       ) => {
         const password = opts.passwordStdin
           ? (await readStdin()).replace(/\r?\n$/, '')
-          : process.env.PIXIE_USER_PASSWORD
+          : process.env.PIXIE_USER_PASSWORD || undefined
         if (password === undefined) {
           throw new CliError('a password is required: use --password-stdin or PIXIE_USER_PASSWORD')
         }

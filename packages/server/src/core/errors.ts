@@ -104,14 +104,39 @@ export function asOAuthError(err: unknown): OAuthError {
   return new ServerError('the server encountered an unexpected error')
 }
 
-/** Storage failures that mean "try again later" rather than a bug (connection refused, etc). */
+/**
+ * Storage failures that mean "try again later" rather than a bug: socket errors, SQLite busy,
+ * PostgreSQL class 08 (connection exception) and 57P01-57P03 (admin/crash shutdown, cannot
+ * connect now), and the errors `pg` raises without a code when a connection dies or never
+ * comes (see UNAVAILABLE_MESSAGES).
+ */
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
-  return (
-    typeof code === 'string' &&
-    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', '57P01', '57P03'].includes(
-      code,
-    ) ||
-      code.startsWith('08'))
-  )
+  if (typeof code === 'string') {
+    return UNAVAILABLE_CODES.includes(code) || code.startsWith('08') || /^57P0[123]$/.test(code)
+  }
+  const message = (err as { message?: unknown } | null)?.message
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.startsWith(m))
 }
+
+const UNAVAILABLE_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+]
+
+/** Codeless errors of pg / pg-pool: the socket closed, or no connection within the timeout. */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+]

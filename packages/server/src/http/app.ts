@@ -3,11 +3,13 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Config } from '../config.ts'
 import { asOAuthError, OAuthError } from '../core/errors.ts'
+import { createMemoryRateLimits, type RateLimits } from '../rate-limit.ts'
 import type { Store } from '../storage/store.ts'
 import { CorsPolicy } from './cors.ts'
 import type { AppDeps } from './context.ts'
 import { MAX_FORM_BYTES } from './form.ts'
 import { authorizeRoutes, showError } from './routes/authorize.ts'
+import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
 import { metadataRoutes } from './routes/metadata.ts'
 import { revokeRoutes } from './routes/revoke.ts'
@@ -20,6 +22,8 @@ export interface AppOptions {
   config: Config
   now?: () => number
   log?: AppDeps['log']
+  /** Defaults to per-process memory limits (startServer passes the shared ones). */
+  rateLimits?: RateLimits
 }
 
 /** The whole HTTP surface; `app.fetch` is a standard fetch handler. */
@@ -28,6 +32,7 @@ export function createApp(options: AppOptions): Hono {
     store: options.store,
     config: options.config,
     cors: new CorsPolicy(options.store),
+    rateLimits: options.rateLimits ?? createMemoryRateLimits(options.config),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     secureCookies: options.config.issuer.startsWith('https:'),
     log: options.log ?? defaultLog(options.config.log_level),
@@ -44,14 +49,7 @@ export function createApp(options: AppOptions): Hono {
     }),
   )
 
-  app.get('/healthz', async (c) => {
-    try {
-      await deps.store.ping()
-      return c.json({ status: 'ok' })
-    } catch {
-      return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503)
-    }
-  })
+  healthRoutes(app, deps)
   app.get('/assets/pixie.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600')
     c.header('Content-Type', 'text/css; charset=utf-8')
@@ -72,6 +70,8 @@ export function createApp(options: AppOptions): Hono {
     const error = err instanceof OAuthError ? err : asOAuthError(err)
     if (error.status >= 500)
       deps.log('error', 'request failed', { path: c.req.path, err: String(err) })
+    // 503: the database is away; clients and browsers may retry shortly.
+    if (error.status === 503) c.header('Retry-After', '5')
     if (c.req.path === '/api/token' || c.req.path === '/api/revoke') return tokenError(c, error)
     if (c.req.method === 'GET' && c.req.path === '/authorize') return showError(c, error)
     if (c.req.path === '/login' || c.req.path === '/consent') return showError(c, error)

@@ -1,12 +1,14 @@
 import type { Config } from '../config.ts'
 import type { Store } from '../storage/store.ts'
 import type { CorsPolicy } from './cors.ts'
+import type { RateLimits } from '../rate-limit.ts'
 
 /** What every route needs, built once in createApp. */
 export interface AppDeps {
   store: Store
   config: Config
   cors: CorsPolicy
+  rateLimits: RateLimits
   /** Unix seconds; injectable so tests can move time. */
   now: () => number
   /** Cookies get `Secure` when the issuer is https. */

@@ -34,7 +34,8 @@ export function readQuery(c: Context): URLSearchParams {
 
 /**
  * URLSearchParams silently keeps a stray `%` and turns bad UTF-8 into U+FFFD; a protocol value
- * altered that way must not be compared or stored, so both are invalid_request here.
+ * altered that way must not be compared or stored, so both are invalid_request here. So is NUL:
+ * no OAuth parameter may contain %x00 (RFC 6749 Appendix A), and PostgreSQL text cannot hold it.
  */
 function strictParams(raw: string, what: string): URLSearchParams {
   if (raw.includes('%')) {
@@ -44,5 +45,11 @@ function strictParams(raw: string, what: string): URLSearchParams {
       throw new InvalidRequest(`${what} has malformed percent-encoding`)
     }
   }
-  return new URLSearchParams(raw)
+  const params = new URLSearchParams(raw)
+  for (const [name, value] of params) {
+    if (name.includes('\0') || value.includes('\0')) {
+      throw new InvalidRequest(`${what} contains a NUL character`)
+    }
+  }
+  return params
 }

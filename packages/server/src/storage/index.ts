@@ -3,12 +3,17 @@ import type { Store } from './store.ts'
 
 export type { Store } from './store.ts'
 
+export interface OpenStoreOptions {
+  /** PostgreSQL connections in this process's pool. */
+  poolSize?: number
+}
+
 /** Opens the store a database URL names: `sqlite:<path>` (or `sqlite::memory:`). */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (url.startsWith('sqlite:')) return openSqliteStore(url.slice('sqlite:'.length))
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { openPostgresStore } = await import('./postgres.ts')
-    return openPostgresStore(url)
+    return openPostgresStore(url, options.poolSize ? { poolSize: options.poolSize } : {})
   }
   throw new Error(
     `unsupported database URL (expected sqlite:<path> or postgres://...): ${redact(url)}`,

@@ -109,6 +109,22 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Counters of the PostgreSQL rate limiter (rate-limiter-flexible's RateLimiterPostgres layout:
+  // key, points, expire in Unix ms). Created here rather than by the limiter at start-up, where
+  // several processes starting at once would race on CREATE TABLE. Unused by SQLite.
+  '0002_rate_limits': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('points', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('expire', 'bigint')
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('rate_limits').ifExists().execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

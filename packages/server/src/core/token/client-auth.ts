@@ -70,10 +70,11 @@ function parseBasic(header: string): { id: string; secret: string } | null {
     throw e
   }
   try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' ')),
-      secret: decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' ')),
-    }
+    const id = decodeURIComponent(decoded.slice(0, i).replace(/\+/g, ' '))
+    const secret = decodeURIComponent(decoded.slice(i + 1).replace(/\+/g, ' '))
+    // RFC 6749 Appendix A: client_id and client_secret are VSCHAR; NUL never reaches the store.
+    if (id.includes('\0') || secret.includes('\0')) throw new Error('NUL')
+    return { id, secret }
   } catch {
     const e = new InvalidClient('malformed Basic credentials')
     e.basic = true

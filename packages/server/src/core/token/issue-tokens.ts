@@ -27,6 +27,8 @@ export async function issueTokens(
   scopes: string[],
   lifetimes: TokenLifetimes,
   now: number,
+  /** The refresh token's scope, when it differs from the access token's (RFC 6749 6). */
+  refreshScopes: string[] = scopes,
 ): Promise<TokenResponse> {
   const accessToken = randomToken()
   const refreshToken = client.grantTypes.includes('refresh_token') ? randomToken() : null
@@ -46,7 +48,7 @@ export async function issueTokens(
           tokenHash: hashToken(refreshToken),
           grantId: grant.id,
           clientId: client.clientId,
-          scope: scopes,
+          scope: refreshScopes,
           createdAt: now,
           expiresAt: Math.min(now + lifetimes.refreshTokenTtl, grant.expiresAt),
           rotatedAt: null,

@@ -39,7 +39,10 @@ export async function exchangeRefreshToken(
   }
   if (grant.revokedAt !== null) throw new InvalidGrant('refresh token was revoked')
   if (rotation.status === 'already_rotated') {
-    const benignRace = now - (record.rotatedAt ?? 0) <= policy.reuseInterval
+    // An interval of 0 means no grace at all: with second resolution, `<= 0` would still let a
+    // replay within the same second through (OAuth 2.1 4.3.1).
+    const benignRace =
+      policy.reuseInterval > 0 && now - (record.rotatedAt ?? 0) <= policy.reuseInterval
     if (!benignRace) {
       await store.revokeGrant(grant.id, now)
       throw new InvalidGrant('refresh token was already used; the grant is revoked')
@@ -48,5 +51,7 @@ export async function exchangeRefreshToken(
   if (record.expiresAt <= now) throw new InvalidGrant('refresh token expired')
 
   const scopes = checkNarrowedScope(scope, record.scope)
-  return issueTokens(store, client, grant, scopes, policy, now)
+  // RFC 6749 6: only the access token is narrowed; the new refresh token's scope MUST be
+  // identical to that of the refresh token presented.
+  return issueTokens(store, client, grant, scopes, policy, now, record.scope)
 }

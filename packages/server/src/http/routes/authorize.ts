@@ -14,6 +14,7 @@ import type { SessionRecord } from '../../storage/store.ts'
 import { consentPage } from '../../views/consent.ts'
 import { errorPage } from '../../views/error.ts'
 import { loginPage } from '../../views/login.ts'
+import { clientIp } from '../../rate-limit.ts'
 import type { AppDeps } from '../context.ts'
 import { readForm, readQuery } from '../form.ts'
 import { cspSourceOf, setPageHeaders } from '../security-headers.ts'
@@ -47,6 +48,16 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     if (!result.ok) return refuse(c, result, 303)
     const username = form.get('username') ?? ''
     const password = form.get('password') ?? ''
+    // Throttled before the password is checked: a refused guess costs no argon2 hash.
+    const ip = clientIp(c, config.rate_limit.trust_proxy_hops)
+    const blocked = await deps.rateLimits.checkLogin(username, ip)
+    if (blocked) {
+      c.header('Retry-After', String(blocked.retryAfter))
+      const minutes = Math.ceil(blocked.retryAfter / 60)
+      const wait = minutes <= 1 ? 'a minute' : `${minutes} minutes`
+      const message = `Too many failed sign-in attempts. Try again in ${wait}.`
+      return showLogin(c, result.request, 429, message, username)
+    }
     const user = username.length <= 64 ? await store.getUserByUsername(username) : undefined
     // Same work and the same answer for an unknown user as for a wrong password.
     const ok = await verifyPassword(
@@ -54,8 +65,10 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
       password.slice(0, 1024),
     )
     if (!user || !ok) {
+      await deps.rateLimits.loginFailed(username, ip)
       return showLogin(c, result.request, 401, 'Incorrect username or password.', username)
     }
+    await deps.rateLimits.loginSucceeded(username, ip)
     await startSession(c, store, user.id, config.session_ttl, deps.now(), cookieOpts)
     // 303: the browser follows with a GET, and the authorization request resumes.
     return c.redirect(`/authorize?${new URLSearchParams(result.request.params)}`, 303)
@@ -138,7 +151,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
   function showLogin(
     c: Context,
     request: AuthorizationRequest,
-    status: 200 | 401 = 200,
+    status: 200 | 401 | 429 = 200,
     error?: string,
     username?: string,
   ): Response | Promise<Response> {
@@ -191,6 +204,18 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
 
 export function showError(c: Context, error: OAuthError): Response | Promise<Response> {
   setPageHeaders(c)
+  if (error.status === 503) {
+    // The database is away (a restart, a failover): nothing is wrong with the link.
+    c.header('Retry-After', '5')
+    return c.html(
+      errorPage(
+        'Sign-in is temporarily unavailable',
+        'The sign-in service cannot complete your request right now. Wait a moment, then reload this page.',
+        error.error,
+      ),
+      503,
+    )
+  }
   return c.html(
     errorPage('This sign-in link is not valid', error.description, error.error),
     error.status >= 500 ? (error.status as 500 | 503) : 400,

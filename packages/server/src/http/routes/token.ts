@@ -4,6 +4,7 @@ import { tokenRequest } from '../../core/token/index.ts'
 import type { ClientRecord } from '../../storage/store.ts'
 import type { AppDeps } from '../context.ts'
 import { readForm } from '../form.ts'
+import { RateLimited } from '../../rate-limit.ts'
 
 /** POST /api/token (RFC 6749 3.2). Rules live in core/token; this is only the HTTP edge. */
 export function tokenRoutes(app: Hono, deps: AppDeps): void {
@@ -20,7 +21,13 @@ export function tokenRoutes(app: Hono, deps: AppDeps): void {
     // RFC 6749 5.1: token responses must not be cached.
     c.header('Cache-Control', 'no-store')
     let client: ClientRecord | undefined
-    const getClient = async (id: string) => (client = await store.getClient(id))
+    const getClient = async (id: string) => {
+      client = await store.getClient(id)
+      // Counted once the client is known: unknown client_ids create no counters.
+      const blocked = client && (await deps.rateLimits.tokenRequest(client.clientId))
+      if (blocked) throw new RateLimited(blocked.retryAfter)
+      return client
+    }
     try {
       const body = await readForm(c)
       const response = await tokenRequest(
@@ -47,5 +54,8 @@ export function tokenError(c: Context, error: OAuthError): Response {
   if (error instanceof InvalidClient && error.basic) {
     c.header('WWW-Authenticate', 'Basic realm="pixie", charset="UTF-8"')
   }
-  return c.json(error.toJSON(), error.status as 400 | 401 | 500 | 503)
+  // RFC 6585 4 / RFC 9110 10.2.3: when to try again.
+  if (error instanceof RateLimited) c.header('Retry-After', String(error.retryAfter))
+  else if (error.status === 503) c.header('Retry-After', '5')
+  return c.json(error.toJSON(), error.status as 400 | 401 | 429 | 500 | 503)
 }
