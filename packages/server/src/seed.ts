@@ -14,6 +14,8 @@ export function clientRecord(c: ClientConfig, now: number): ClientRecord {
     grantTypes: c.grant_types,
     scope: c.scope.split(' '),
     createdAt: now,
+    accessTokenFormat: null,
+    postLogoutRedirectUris: [],
   }
 }
 

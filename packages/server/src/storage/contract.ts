@@ -19,6 +19,8 @@ export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     grantTypes: ['authorization_code', 'refresh_token'],
     scope: ['profile', 'email'],
     createdAt: NOW,
+    accessTokenFormat: null,
+    postLogoutRedirectUris: [],
     ...overrides,
   }
 }
@@ -50,6 +52,8 @@ export function grant(c: ClientRecord, u: UserRecord, overrides: Partial<GrantRe
     createdAt: NOW,
     expiresAt: NOW + 86400,
     revokedAt: null,
+    nonce: null,
+    resource: null,
     ...overrides,
   } satisfies GrantRecord
 }

@@ -9,6 +9,8 @@ import type {
   RefreshRotation,
   RefreshTokenRecord,
   SessionRecord,
+  SigningAlg,
+  SigningKeyRecord,
   Store,
   TokenEndpointAuthMethod,
   UserRecord,
@@ -56,6 +58,8 @@ export class KyselyStore implements Store {
         grant_types: JSON.stringify(c.grantTypes),
         scope: c.scope.join(' '),
         created_at: c.createdAt,
+        access_token_format: c.accessTokenFormat,
+        post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris),
       })
       .onConflict((oc) => oc.column('client_id').doNothing())
       .executeTakeFirst()
@@ -213,6 +217,8 @@ export class KyselyStore implements Store {
         created_at: g.createdAt,
         expires_at: g.expiresAt,
         revoked_at: g.revokedAt,
+        nonce: g.nonce,
+        resource: g.resource ? JSON.stringify(g.resource) : null,
       })
       .execute()
   }
@@ -346,6 +352,55 @@ export class KyselyStore implements Store {
     await this.db.deleteFrom('access_tokens').where('token_hash', '=', tokenHash).execute()
   }
 
+  async createSigningKey(k: SigningKeyRecord): Promise<void> {
+    await this.db
+      .insertInto('signing_keys')
+      .values({
+        kid: k.kid,
+        alg: k.alg,
+        public_jwk: k.publicJwk,
+        private_key: k.privateKey,
+        created_at: k.createdAt,
+        activates_at: k.activatesAt,
+        retired_at: k.retiredAt,
+      })
+      .execute()
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .execute()
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg as SigningAlg,
+      publicJwk: r.public_jwk,
+      privateKey: r.private_key,
+      createdAt: Number(r.created_at),
+      activatesAt: Number(r.activates_at),
+      retiredAt: nullableNumber(r.retired_at),
+    }))
+  }
+
+  async retireSigningKeys(keepKid: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('signing_keys')
+      .set({ retired_at: now })
+      .where('kid', '!=', keepKid)
+      .where('retired_at', 'is', null)
+      .execute()
+  }
+
+  async deleteSigningKeysRetiredBefore(before: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('signing_keys')
+      .where('retired_at', '<', before)
+      .executeTakeFirst()
+    return Number(r.numDeletedRows)
+  }
+
   async deleteExpired(now: number): Promise<number> {
     let n = 0
     n += Number(
@@ -390,6 +445,10 @@ function toClient(r: Selectable<Database['clients']>): ClientRecord {
     grantTypes: JSON.parse(r.grant_types) as string[],
     scope: splitScope(r.scope),
     createdAt: Number(r.created_at),
+    accessTokenFormat: (r.access_token_format as ClientRecord['accessTokenFormat']) ?? null,
+    postLogoutRedirectUris: r.post_logout_redirect_uris
+      ? (JSON.parse(r.post_logout_redirect_uris) as string[])
+      : [],
   }
 }
 
@@ -419,6 +478,8 @@ function toGrant(r: Selectable<Database['grants']>): GrantRecord {
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     revokedAt: nullableNumber(r.revoked_at),
+    nonce: r.nonce,
+    resource: r.resource ? (JSON.parse(r.resource) as string[]) : null,
   }
 }
 

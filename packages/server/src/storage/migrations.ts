@@ -56,7 +56,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('client_id', 'text', (c) =>
           c.notNull().references('clients.client_id').onDelete('cascade'),
         )
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        // Null for client_credentials grants, which have no user.
+        .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('redirect_uri', 'text', (c) => c.notNull())
         .addColumn('code_challenge', 'text')
@@ -86,7 +87,7 @@ const migrations: Record<string, Migration> = {
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
         t =
           table === 'access_tokens'
-            ? t.addColumn('user_id', 'text', (c) => c.notNull())
+            ? t.addColumn('user_id', 'text')
             : t
                 .addColumn('created_at', 'bigint', (c) => c.notNull())
                 .addColumn('rotated_at', 'bigint')
@@ -123,6 +124,28 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('rate_limits').ifExists().execute()
+    },
+  },
+  '0003_oidc_and_keys': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('clients').addColumn('access_token_format', 'text').execute()
+      await db.schema.alterTable('clients').addColumn('post_logout_redirect_uris', 'text').execute()
+      await db.schema.alterTable('grants').addColumn('nonce', 'text').execute()
+      await db.schema.alterTable('grants').addColumn('resource', 'text').execute()
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        // PKCS#8 PEM, or AES-256-GCM ciphertext of it when PIXIE_SECRET is set.
+        .addColumn('private_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('activates_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('signing_keys').ifExists().execute()
     },
   },
 }

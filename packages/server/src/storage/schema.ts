@@ -9,6 +9,8 @@ export interface Database {
     grant_types: string
     scope: string
     created_at: number
+    access_token_format: string | null
+    post_logout_redirect_uris: string | null
   }
   users: {
     id: string
@@ -33,7 +35,7 @@ export interface Database {
   grants: {
     id: string
     client_id: string
-    user_id: string
+    user_id: string | null
     scope: string
     redirect_uri: string
     code_challenge: string | null
@@ -44,12 +46,14 @@ export interface Database {
     created_at: number
     expires_at: number
     revoked_at: number | null
+    nonce: string | null
+    resource: string | null
   }
   access_tokens: {
     token_hash: string
     grant_id: string
     client_id: string
-    user_id: string
+    user_id: string | null
     scope: string
     expires_at: number
   }
@@ -61,5 +65,14 @@ export interface Database {
     created_at: number
     expires_at: number
     rotated_at: number | null
+  }
+  signing_keys: {
+    kid: string
+    alg: string
+    public_jwk: string
+    private_key: string
+    created_at: number
+    activates_at: number
+    retired_at: number | null
   }
 }

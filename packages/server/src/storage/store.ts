@@ -18,6 +18,10 @@ export interface ClientRecord {
   grantTypes: string[]
   scope: string[]
   createdAt: number
+  /** Per-client access token format; null means the server default. */
+  accessTokenFormat: 'jwt' | 'opaque' | null
+  /** OIDC RP-Initiated Logout: where the client may be sent after logout. */
+  postLogoutRedirectUris: string[]
 }
 
 export interface UserRecord {
@@ -45,7 +49,8 @@ export interface SessionRecord {
 export interface GrantRecord {
   id: string
   clientId: string
-  userId: string
+  /** Null for client_credentials grants: no user is involved. */
+  userId: string | null
   scope: string[]
   redirectUri: string
   codeChallenge: string | null
@@ -57,13 +62,17 @@ export interface GrantRecord {
   /** End of the family: no refresh token of this grant outlives it. */
   expiresAt: number
   revokedAt: number | null
+  /** OIDC nonce of the authorization request, for the id_token. */
+  nonce: string | null
+  /** RFC 8707 resource indicators the grant was issued for (the access token audiences). */
+  resource: string[] | null
 }
 
 export interface AccessTokenRecord {
   tokenHash: string
   grantId: string
   clientId: string
-  userId: string
+  userId: string | null
   scope: string[]
   expiresAt: number
 }
@@ -77,6 +86,23 @@ export interface RefreshTokenRecord {
   expiresAt: number
   /** Set, atomically and once, when the token is exchanged for its successor. */
   rotatedAt: number | null
+}
+
+export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256'
+
+/** A JWS signing key. Published in the JWKS from creation until well after it retires. */
+export interface SigningKeyRecord {
+  kid: string
+  alg: SigningAlg
+  /** The public JWK, JSON. */
+  publicJwk: string
+  /** PKCS#8 PEM, or its AES-256-GCM ciphertext (`enc:v1:...`) when PIXIE_SECRET is set. */
+  privateKey: string
+  createdAt: number
+  /** Not used to sign before this time, so every cache has seen it in the JWKS first. */
+  activatesAt: number
+  /** Stopped signing at this time; still published until tokens it signed have expired. */
+  retiredAt: number | null
 }
 
 export type CodeRedemption =
@@ -145,6 +171,13 @@ export interface Store {
   getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>
   /** Deletes one access token (RFC 7009 revocation of an access token). */
   deleteAccessToken(tokenHash: string): Promise<void>
+
+  createSigningKey(key: SigningKeyRecord): Promise<void>
+  listSigningKeys(): Promise<SigningKeyRecord[]>
+  /** Marks every key but `keepKid` retired at `now` (those not retired already). */
+  retireSigningKeys(keepKid: string, now: number): Promise<void>
+  /** Deletes keys retired before `before`. */
+  deleteSigningKeysRetiredBefore(before: number): Promise<number>
 
   /** Deletes what has expired (codes never redeemed, ended sessions and families). */
   deleteExpired(now: number): Promise<number>

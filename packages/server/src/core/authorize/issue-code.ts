@@ -35,6 +35,8 @@ export async function issueCode(
     createdAt: now,
     expiresAt: now + lifetimes.refreshTokenTtl,
     revokedAt: null,
+    nonce: null,
+    resource: null,
   })
   return code
 }

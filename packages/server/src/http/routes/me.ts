@@ -1,6 +1,11 @@
 import type { Context, Hono } from 'hono'
 import { checkAccessToken, MissingToken, readBearer } from '../../core/bearer.ts'
-import { asOAuthError, InsufficientScope, type OAuthError } from '../../core/errors.ts'
+import {
+  asOAuthError,
+  InsufficientScope,
+  InvalidToken,
+  type OAuthError,
+} from '../../core/errors.ts'
 import type { AppDeps } from '../context.ts'
 
 /** GET /v1/me: the signed-in user's profile, behind a bearer token with the `profile` scope. */
@@ -14,6 +19,8 @@ export function meRoutes(app: Hono, deps: AppDeps): void {
     try {
       const token = readBearer(c.req.header('authorization'))
       const record = await checkAccessToken(store, token, 'profile', deps.now())
+      // A client_credentials token has no user: there is no profile to show.
+      if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
       const [user, client] = await Promise.all([
         store.getUserById(record.userId),
         store.getClient(record.clientId),
