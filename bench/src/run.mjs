@@ -1,0 +1,454 @@
+#!/usr/bin/env node
+// npm run bench -w @pixie/bench [-- --quick] [--runs N] [--servers a,b] [--scenarios a,b]
+//   [--concurrency 1,16,64] [--duration s] [--warmup s] [--profile]
+//
+// Starts each server in its own process on 127.0.0.1, in turn (Pixie on SQLite, Pixie on
+// PostgreSQL when reachable, oidc-provider with opaque and with JWT access tokens, a raw
+// node:http hello-world), drives every scenario with the same undici-based driver in this
+// process, and writes bench/results/latest.{json,md}.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Pool } from 'undici'
+import { CLIENT_ID, PASSWORD, REDIRECT_URI, virtualUser } from './lib/oauth.mjs'
+import {
+  cpuMs,
+  machineCpuMs,
+  freePort,
+  killAll,
+  rssMb,
+  startServerProcess,
+  stopServerProcess,
+} from './lib/proc.mjs'
+import { Exhausted, SCENARIOS } from './lib/scenarios.mjs'
+import { median, percentiles, Recorder } from './lib/stats.mjs'
+import { markdown } from './lib/report.mjs'
+import { summarizeProfile, formatSummary } from './profile-summary.mjs'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const BENCH = join(ROOT, 'bench')
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const USERS = 64
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    servers: { type: 'string' },
+    scenarios: { type: 'string' },
+    concurrency: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    out: { type: 'string' },
+  },
+})
+
+const list = (s, def) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : def
+const plan = {
+  mode: args.profile ? 'profile' : args.quick ? 'quick' : 'full',
+  runs: Number(args.runs ?? 1),
+  concurrency: list(args.concurrency, args.quick || args.profile ? ['16'] : ['1', '16', '64']).map(
+    Number,
+  ),
+  scenarios: list(
+    args.scenarios,
+    args.profile ? ['flow', 'code'] : ['flow', 'login', 'code', 'refresh', 'resource'],
+  ),
+  servers: list(
+    args.servers,
+    args.profile
+      ? ['pixie-sqlite']
+      : ['pixie-sqlite', 'pixie-postgres', 'oidc-opaque', 'oidc-jwt', 'hello'],
+  ),
+  durationMs: 1000 * Number(args.duration ?? (args.profile ? 10 : args.quick ? 2.5 : 5)),
+  warmupMs: 1000 * Number(args.warmup ?? (args.quick ? 1 : 2)),
+  maxCodes: 80_000,
+}
+plan.warmCodes = (c) => (c === 1 ? 300 : args.quick ? 1500 : 3000)
+
+const tmp = mkdtempSync(join(tmpdir(), 'pixie-bench-'))
+const cleanups = []
+const log = (msg) =>
+  process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1)}s] ${msg}\n`)
+const T0 = performance.now()
+
+// ---------------------------------------------------------------- servers
+
+function pixieConfig(port, database) {
+  const file = join(tmp, `pixie-${port}.json`)
+  const config = {
+    port,
+    host: '127.0.0.1',
+    database,
+    log_level: 'error',
+    // Codes are minted before the timed window of `code`; RFC 6749 4.1.2 allows up to 10 min.
+    code_ttl: 600,
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_name: 'Bench SPA',
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: 'profile email',
+      },
+    ],
+    users: Array.from({ length: USERS }, (_, i) => ({
+      username: `bench-user-${i}`,
+      password: PASSWORD,
+      name: `Bench User ${i}`,
+      email: `bench-user-${i}@example.com`,
+    })),
+  }
+  writeFileSync(file, JSON.stringify(config, null, 2))
+  return file
+}
+
+async function pgSchemaUrl() {
+  const { default: pg } = await import('pg')
+  const schema = `pixie_bench_${randomBytes(5).toString('hex')}`
+  const run = async (sql) => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
+    await c.connect()
+    try {
+      await c.query(sql)
+    } finally {
+      await c.end()
+    }
+  }
+  await run(`create schema ${schema}`)
+  cleanups.push(() => run(`drop schema ${schema} cascade`).catch(() => {}))
+  const url = new URL(PG_URL)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return url.toString()
+}
+
+const SERVERS = {
+  'pixie-sqlite': {
+    kind: 'pixie',
+    label: 'Pixie (SQLite file)',
+    scope: 'profile email',
+    async args(port) {
+      const cfg = pixieConfig(port, `sqlite:${join(tmp, `pixie-${port}.db`)}`)
+      return [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg]
+    },
+    ready: '/healthz',
+  },
+  'pixie-postgres': {
+    kind: 'pixie',
+    label: 'Pixie (PostgreSQL)',
+    scope: 'profile email',
+    async args(port) {
+      const cfg = pixieConfig(port, await pgSchemaUrl())
+      return [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg]
+    },
+    ready: '/healthz',
+  },
+  'oidc-opaque': {
+    kind: 'peer',
+    label: 'oidc-provider (opaque AT, /v1/me = userinfo)',
+    scope: 'openid profile email',
+    args: async (port) => [join(BENCH, 'src/peer-oidc.mjs'), String(port), 'opaque'],
+    ready: '/healthz',
+  },
+  'oidc-jwt': {
+    kind: 'peer',
+    label: 'oidc-provider (JWT AT via resource indicators, /v1/me verifies locally)',
+    scope: 'profile email',
+    args: async (port) => [join(BENCH, 'src/peer-oidc.mjs'), String(port), 'jwt'],
+    ready: '/healthz',
+  },
+  hello: {
+    kind: 'ceiling',
+    label: 'node:http hello-world',
+    args: async (port) => [join(BENCH, 'src/hello.mjs'), String(port)],
+    ready: '/',
+  },
+}
+
+async function launch(name, nodeFlags = []) {
+  const def = SERVERS[name]
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const proc = await startServerProcess({
+    args: [...nodeFlags, ...(await def.args(port))],
+    cwd: ROOT,
+    logFile: join(tmp, `${name}-${port}.log`),
+    readyUrl: base + def.ready,
+    env: { NODE_ENV: 'production' },
+  })
+  return { name, ...def, base, port, ...proc }
+}
+
+async function pgReachable() {
+  try {
+    const { default: pg } = await import('pg')
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 })
+    await c.connect()
+    await c.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Start-up to the first 200 on /healthz: fresh SQLite file, the bench client, no users to hash. */
+async function measureStartup(times = 3) {
+  const out = []
+  for (let i = 0; i < times; i++) {
+    const port = await freePort()
+    const cfg = join(tmp, `startup-${i}.json`)
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        port,
+        host: '127.0.0.1',
+        database: `sqlite:${join(tmp, `startup-${i}.db`)}`,
+        log_level: 'error',
+        clients: [{ client_id: CLIENT_ID, redirect_uris: [REDIRECT_URI] }],
+      }),
+    )
+    const p = await startServerProcess({
+      args: [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg],
+      cwd: ROOT,
+      logFile: join(tmp, `startup-${i}.log`),
+      readyUrl: `http://127.0.0.1:${port}/healthz`,
+    })
+    out.push(Math.round(p.readyMs))
+    await stopServerProcess(p.child)
+  }
+  return out
+}
+
+// ---------------------------------------------------------------- driver
+
+async function runFor(ctx, vus, scn, ms) {
+  const end = performance.now() + ms
+  const t0 = performance.now()
+  await Promise.all(
+    vus.map(async (vu) => {
+      while (performance.now() < end) {
+        const t = performance.now()
+        try {
+          await scn.op(ctx, vu)
+          ctx.rec.op(performance.now() - t)
+        } catch (err) {
+          if (err instanceof Exhausted) break
+          ctx.rec.error(err)
+          if (scn.recover) await scn.recover(ctx, vu).catch((e) => ctx.rec.error(e))
+        }
+      }
+    }),
+  )
+  return performance.now() - t0
+}
+
+async function cell(server, vusByC, scenarioName, c) {
+  const scn = SCENARIOS[scenarioName]
+  const pool = new Pool(server.base, {
+    connections: c,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: 20_000,
+    bodyTimeout: 20_000,
+  })
+  try {
+    if (!vusByC.has(c))
+      vusByC.set(
+        c,
+        Array.from({ length: c }, (_, i) => virtualUser(i, USERS)),
+      )
+    const vus = vusByC.get(c)
+    const ctx = { target: server, pool, rec: new Recorder() }
+    const cellPlan = {
+      warmCodes: plan.warmCodes(c),
+      durationMs: plan.durationMs,
+      maxCodes: plan.maxCodes,
+    }
+    const setupErrors = []
+    const guard = async (p) => {
+      try {
+        await p
+      } catch (e) {
+        setupErrors.push(String(e.message ?? e))
+      }
+    }
+    await guard(scn.setup?.(ctx, vus, cellPlan))
+    // Warm-up: same operations, not counted.
+    ctx.rec = new Recorder()
+    const warmMs = await runFor(ctx, vus, scn, plan.warmupMs)
+    const warmRate = ctx.rec.ops / (warmMs / 1000)
+    const warmErrors = ctx.rec.errors
+    let minted
+    if (scn.prepare) {
+      ctx.rec = new Recorder()
+      minted = await scn.prepare(ctx, vus, cellPlan, warmRate)
+    }
+    // The timed window.
+    ctx.rec = new Recorder()
+    const cpu0 = cpuMs(server.pid)
+    const m0 = machineCpuMs()
+    const self0 = process.cpuUsage()
+    const elapsedMs = await runFor(ctx, vus, scn, plan.durationMs)
+    const cpu1 = cpuMs(server.pid)
+    const m1 = machineCpuMs()
+    const self = process.cpuUsage(self0)
+    const driverMs = (self.user + self.system) / 1000
+    // Whatever else ran on the machine during the window (other processes steal from both sides).
+    const otherMs = Math.max(0, m1.busy - m0.busy - (cpu1 - cpu0) - driverMs)
+    const rec = ctx.rec
+    const steps = {}
+    for (const [name, samples] of rec.steps) steps[name] = percentiles(samples)
+    const op = percentiles(rec.opLatency)
+    const result = {
+      server: server.name,
+      scenario: scenarioName,
+      concurrency: c,
+      ops: rec.ops,
+      seconds: Math.round(elapsedMs) / 1000,
+      opsPerSec: Math.round((rec.ops / (elapsedMs / 1000)) * 10) / 10,
+      errors: rec.errors + setupErrors.length + warmErrors,
+      errorSamples: [...setupErrors, ...rec.errorSamples],
+      cpuMsPerOp: rec.ops ? Math.round(((cpu1 - cpu0) / rec.ops) * 1000) / 1000 : null,
+      serverCpuPercent: Math.round(((cpu1 - cpu0) / elapsedMs) * 1000) / 10,
+      driverCpuPercent: Math.round((driverMs / elapsedMs) * 1000) / 10,
+      otherCpuPercent: Math.round((otherMs / elapsedMs) * 1000) / 10,
+      latency: { op, steps },
+      rssMb: rssMb(server.pid),
+      ...(minted !== undefined ? { codesMinted: minted } : {}),
+    }
+    log(
+      `${server.name} ${scenarioName} c=${c}: ${result.opsPerSec} ops/s, p50 ${op.p50} ms, p99 ${op.p99} ms, ` +
+        `${result.cpuMsPerOp} cpu-ms/op, cpu% server/driver/other ${result.serverCpuPercent}/${result.driverCpuPercent}/${result.otherCpuPercent}, errors ${result.errors}${result.errors ? ' ' + JSON.stringify(result.errorSamples) : ''}`,
+    )
+    return result
+  } finally {
+    await pool.close()
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  return {
+    nproc: Number(execFileSync('nproc').toString().trim()),
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    memGb: Math.round(
+      Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))[1]) / 1048576,
+    ),
+  }
+}
+
+async function benchmark() {
+  const servers = [...plan.servers]
+  const notes = []
+  if (servers.includes('pixie-postgres') && !(await pgReachable())) {
+    servers.splice(servers.indexOf('pixie-postgres'), 1)
+    notes.push(`PostgreSQL not reachable at ${PG_URL}: Pixie on PostgreSQL skipped`)
+    log(notes.at(-1))
+  }
+  const startup = servers.includes('pixie-sqlite') ? await measureStartup(3) : []
+  if (startup.length) log(`Pixie start-up to first 200 on /healthz: ${startup.join(', ')} ms`)
+  const cells = []
+  const serverInfo = {}
+  for (const name of servers) {
+    const server = await launch(name)
+    log(`${name} ready in ${Math.round(server.readyMs)} ms (pid ${server.pid})`)
+    const info = (serverInfo[name] = {
+      label: server.label,
+      readyMs: Math.round(server.readyMs),
+      rssAfterScenario: {},
+    })
+    const vusByC = new Map()
+    try {
+      const scenarios = server.kind === 'ceiling' ? ['hello'] : plan.scenarios
+      for (const scenario of scenarios) {
+        for (const c of plan.concurrency) {
+          const runs = []
+          for (let r = 0; r < plan.runs; r++) runs.push(await cell(server, vusByC, scenario, c))
+          const mid = median(runs.map((x) => x.opsPerSec))
+          const chosen = runs.find((x) => x.opsPerSec === mid)
+          if (plan.runs > 1) chosen.runs = runs.map((x) => x.opsPerSec)
+          chosen.errors = runs.reduce((n, x) => n + x.errors, 0)
+          cells.push(chosen)
+        }
+        info.rssAfterScenario[scenario] = Math.round(rssMb(server.pid).peak * 10) / 10
+      }
+      info.peakRssMb = Math.round(rssMb(server.pid).peak * 10) / 10
+    } finally {
+      await stopServerProcess(server.child)
+    }
+  }
+  const result = {
+    generatedAt: new Date().toISOString(),
+    mode: plan.mode,
+    machine: machine(),
+    plan: { ...plan, warmCodes: undefined, servers },
+    notes,
+    startupMs: { runs: startup, median: median(startup) },
+    servers: serverInfo,
+    cells,
+  }
+  const outDir = join(BENCH, 'results')
+  mkdirSync(outDir, { recursive: true })
+  const base = args.out ?? 'latest'
+  writeFileSync(join(outDir, `${base}.json`), JSON.stringify(result, null, 2) + '\n')
+  writeFileSync(join(outDir, `${base}.md`), markdown(result))
+  log(`wrote bench/results/${base}.json and ${base}.md`)
+  process.stdout.write(markdown(result))
+}
+
+/** --profile: Pixie on SQLite under `flow` and `code`, each in a process with --cpu-prof. */
+async function profile() {
+  const dir = join(BENCH, 'results/profiles')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  let report = ''
+  for (const scenario of plan.scenarios) {
+    const sub = join(dir, scenario)
+    mkdirSync(sub, { recursive: true })
+    const server = await launch('pixie-sqlite', ['--cpu-prof', '--cpu-prof-dir', sub])
+    try {
+      for (const c of plan.concurrency) await cell(server, new Map(), scenario, c)
+    } finally {
+      await stopServerProcess(server.child, 15_000)
+    }
+    const files = readdirSync(sub).filter((f) => f.endsWith('.cpuprofile'))
+    for (const f of files) {
+      const summary = summarizeProfile(JSON.parse(readFileSync(join(sub, f), 'utf8')))
+      // The process with the most samples is the server (tsx's loader thread writes its own).
+      if (summary.totalMs < 500) continue
+      report += `\n## ${scenario} (c=${plan.concurrency.join(',')}) — ${f}\n\n${formatSummary(summary, 30)}\n`
+    }
+  }
+  writeFileSync(join(dir, 'summary.md'), report)
+  process.stdout.write(report)
+  log('wrote bench/results/profiles/summary.md')
+}
+
+try {
+  if (args.profile) await profile()
+  else await benchmark()
+} catch (err) {
+  log(`failed: ${err.stack ?? err}`)
+  process.exitCode = 1
+} finally {
+  killAll()
+  for (const fn of cleanups) await fn()
+  rmSync(tmp, { recursive: true, force: true })
+  log('done')
+}
