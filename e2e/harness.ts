@@ -17,7 +17,9 @@ export { DEMO_USER }
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const DEMO_DIR = join(ROOT, 'apps/demo')
 /** Each run's screenshots (gitignored); docs/screenshots holds the committed ones. */
-export const SCREENSHOT_DIR = join(ROOT, 'e2e/screenshots')
+export const SCREENSHOT_DIR = process.env.PIXIE_SCREENSHOTS
+  ? join(ROOT, process.env.PIXIE_SCREENSHOTS)
+  : join(ROOT, 'e2e/screenshots')
 
 export const CHROMIUM_PATH = process.env.PIXIE_CHROMIUM ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
