@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Config } from '../config.ts'
 import { asOAuthError, OAuthError } from '../core/errors.ts'
 import { createMemoryRateLimits, type RateLimits } from '../rate-limit.ts'
 import type { Store } from '../storage/store.ts'
 import { CorsPolicy } from './cors.ts'
 import type { AppDeps } from './context.ts'
-import { MAX_FORM_BYTES } from './form.ts'
 import { authorizeRoutes, showError } from './routes/authorize.ts'
 import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
@@ -39,16 +37,7 @@ export function createApp(options: AppOptions): Hono {
   }
   const app = new Hono()
 
-  // Oversized bodies never reach a parser.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_FORM_BYTES,
-      onError: (c) =>
-        c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413),
-    }),
-  )
-
+  // Oversized bodies never reach a parser: readForm (form.ts) refuses them with 413.
   healthRoutes(app, deps)
   app.get('/assets/pixie.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600')

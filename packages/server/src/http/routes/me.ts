@@ -21,9 +21,10 @@ export function meRoutes(app: Hono, deps: AppDeps): void {
       const record = await checkAccessToken(store, token, 'profile', deps.now())
       // A client_credentials token has no user: there is no profile to show.
       if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
+      // The client is needed only to answer CORS, so only when there is an Origin to answer.
       const [user, client] = await Promise.all([
         store.getUserById(record.userId),
-        store.getClient(record.clientId),
+        c.req.header('origin') === undefined ? undefined : store.getClient(record.clientId),
       ])
       await cors.apply(c, client)
       if (!user) return bearerError(c, asOAuthError(new Error('user vanished')))
