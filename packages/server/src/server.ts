@@ -34,11 +34,12 @@ export async function startServer(
   await seed(store, config)
   const rateLimits = opts.rateLimits ?? (await createRateLimits(config, store))
   // The app is made once the port is known: with port 0 the derived issuer needs it.
-  let handler: (req: Request) => Response | Promise<Response> = () =>
+  let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 })
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: (req) => handler(req), port: config.port, hostname: config.host },
+      // env carries node's request and response (readForm reads the body from it).
+      { fetch: (req, env) => handler(req, env), port: config.port, hostname: config.host },
       () => resolve(s),
     )
     s.once('error', reject)
