@@ -27,7 +27,11 @@ export async function startServer(
   opts: { store?: Store; migrate?: boolean; rateLimits?: RateLimits } = {},
 ): Promise<RunningServer> {
   const store =
-    opts.store ?? (await openStore(config.database, { poolSize: config.database_pool_size }))
+    opts.store ??
+    (await openStore(config.database, {
+      poolSize: config.database_pool_size,
+      backgroundCheckpoints: true,
+    }))
   // Several processes may start at once: the migrator serializes them (advisory lock on
   // PostgreSQL). `pixie serve --no-migrate` leaves the schema to `pixie migrate`.
   if (opts.migrate !== false) await store.migrate()

@@ -4,9 +4,15 @@ import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
 import type { Database } from './schema.ts'
 import { KyselyStore } from './kysely-store.ts'
+import { startCheckpointer } from './sqlite-checkpointer.ts'
+
+export interface SqliteOptions {
+  /** Checkpoint the WAL from a worker thread (sqlite-checkpointer.ts): for long-running servers. */
+  backgroundCheckpoints?: boolean
+}
 
 /** The embedded store: one SQLite file, nothing to install. */
-export function openSqliteStore(path: string): KyselyStore {
+export function openSqliteStore(path: string, options: SqliteOptions = {}): KyselyStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new SQLite(path)
   // WAL lets the CLI read and write while a server runs; busy_timeout makes the writers wait for
@@ -15,10 +21,17 @@ export function openSqliteStore(path: string): KyselyStore {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
+  const checkpointer =
+    options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path) : undefined
+  // With the worker, this connection checkpoints only as a fallback (the default mark is 1000).
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000')
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachedStatements(sqlite) }),
   })
-  return new KyselyStore(db)
+  return new KyselyStore(db, async () => {
+    await checkpointer?.stop()
+    await db.destroy()
+  })
 }
 
 /**
