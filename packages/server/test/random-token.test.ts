@@ -1,0 +1,31 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomToken } from '../src/crypto/hash.ts'
+
+describe('randomToken (pooled CSPRNG bytes)', () => {
+  it('gives 43-character base64url values of 256 bits, never the same bytes twice', () => {
+    // 1,000 tokens of 32 bytes cross the 4 KiB pool's refill several times.
+    const seen = new Set<string>()
+    for (let i = 0; i < 1000; i++) {
+      const t = randomToken()
+      assert.match(t, /^[A-Za-z0-9_-]{43}$/)
+      assert.equal(Buffer.from(t, 'base64url').length, 32)
+      seen.add(t)
+    }
+    assert.equal(seen.size, 1000)
+  })
+
+  it('serves other sizes, including more than the pool holds', () => {
+    assert.equal(Buffer.from(randomToken(16), 'base64url').length, 16)
+    assert.equal(Buffer.from(randomToken(5000), 'base64url').length, 5000)
+  })
+
+  it('bytes are roughly uniform (each byte value within 4 sigma over 256 KiB)', () => {
+    const counts = new Array<number>(256).fill(0)
+    for (let i = 0; i < 8192; i++)
+      for (const b of Buffer.from(randomToken(), 'base64url')) counts[b]!++
+    const expected = (8192 * 32) / 256
+    const sigma = Math.sqrt(expected)
+    for (const c of counts) assert.ok(Math.abs(c - expected) < 5 * sigma, `count ${c}`)
+  })
+})
