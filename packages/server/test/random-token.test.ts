@@ -20,7 +20,7 @@ describe('randomToken (pooled CSPRNG bytes)', () => {
     assert.equal(Buffer.from(randomToken(5000), 'base64url').length, 5000)
   })
 
-  it('bytes are roughly uniform (each byte value within 4 sigma over 256 KiB)', () => {
+  it('bytes are roughly uniform (each byte value within 5 sigma over 256 KiB)', () => {
     const counts = new Array<number>(256).fill(0)
     for (let i = 0; i < 8192; i++)
       for (const b of Buffer.from(randomToken(), 'base64url')) counts[b]!++

@@ -1,4 +1,11 @@
-import { Migrator, type Insertable, type Kysely, type Selectable } from 'kysely'
+import {
+  CompiledQuery,
+  Migrator,
+  type Insertable,
+  type Kysely,
+  type QueryResult,
+  type Selectable,
+} from 'kysely'
 import type { Database } from './schema.ts'
 import { migrationProvider } from './migrations.ts'
 import { PreparedQuery } from './prepared.ts'
@@ -22,11 +29,37 @@ import type {
  * (sqlite.ts, postgres.ts); the queries, the migrations and the atomic single-use operations
  * (`UPDATE ... WHERE used IS NULL RETURNING`) are the same.
  */
+/**
+ * Runs a statement at once, synchronously, when the database allows it (SQLite outside a
+ * transaction, sqlite.ts); undefined sends it through Kysely's driver instead.
+ */
+export type DirectExecutor = (sql: string, parameters: unknown[]) => QueryResult<any> | undefined
+
 export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     private readonly onClose: () => Promise<void> = () => db.destroy(),
+    private readonly direct?: DirectExecutor,
   ) {}
+
+  /** Runs a prepared query: directly where `direct` can, else through Kysely. */
+  private async run<P extends Record<string, unknown>, R>(
+    query: PreparedQuery<P, R>,
+    values: P,
+  ): Promise<QueryResult<R>> {
+    const { sql, parameters } = query.bind(values)
+    return (
+      this.direct?.(sql, parameters) ??
+      this.db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
+    )
+  }
+
+  private async first<P extends Record<string, unknown>, R>(
+    query: PreparedQuery<P, R>,
+    values: P,
+  ): Promise<R | undefined> {
+    return (await this.run(query, values)).rows[0]
+  }
 
   /** The queries of every request, compiled once (prepared.ts); the rest are built per call. */
   private readonly q = {
@@ -172,7 +205,7 @@ export class KyselyStore implements Store {
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    const row = await this.q.client.first(this.db, { id: clientId })
+    const row = await this.first(this.q.client, { id: clientId })
     return row && toClient(row)
   }
 
@@ -208,7 +241,7 @@ export class KyselyStore implements Store {
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {
-    const row = await this.q.userById.first(this.db, { id })
+    const row = await this.first(this.q.userById, { id })
     return row && toUser(row)
   }
 
@@ -246,7 +279,7 @@ export class KyselyStore implements Store {
   }
 
   async getSession(idHash: string, now: number): Promise<SessionRecord | undefined> {
-    const row = await this.q.session.first(this.db, { idHash, now })
+    const row = await this.first(this.q.session, { idHash, now })
     return (
       row && {
         idHash: row.id_hash,
@@ -262,7 +295,7 @@ export class KyselyStore implements Store {
   }
 
   async getConsent(userId: string, clientId: string): Promise<string[]> {
-    const row = await this.q.consent.first(this.db, { userId, clientId })
+    const row = await this.first(this.q.consent, { userId, clientId })
     return row ? splitScope(row.scope) : []
   }
 
@@ -288,7 +321,7 @@ export class KyselyStore implements Store {
   // Grants and tokens
 
   async createGrant(g: GrantRecord): Promise<void> {
-    await this.q.insertGrant.execute(this.db, {
+    await this.run(this.q.insertGrant, {
       id: g.id,
       client_id: g.clientId,
       user_id: g.userId,
@@ -309,9 +342,9 @@ export class KyselyStore implements Store {
 
   async redeemCode(codeHash: string, now: number): Promise<CodeRedemption> {
     // The single-use guarantee: one UPDATE that only matches an unused code.
-    const row = await this.q.useCode.first(this.db, { codeHash, now })
+    const row = await this.first(this.q.useCode, { codeHash, now })
     if (row) return { status: 'redeemed', grant: toGrant(row) }
-    const used = await this.q.grantByCode.first(this.db, { codeHash })
+    const used = await this.first(this.q.grantByCode, { codeHash })
     return used ? { status: 'already_used', grant: toGrant(used) } : { status: 'not_found' }
   }
 
@@ -325,7 +358,7 @@ export class KyselyStore implements Store {
   }
 
   async getGrant(grantId: string): Promise<GrantRecord | undefined> {
-    const row = await this.q.grant.first(this.db, { id: grantId })
+    const row = await this.first(this.q.grant, { id: grantId })
     return row && toGrant(row)
   }
 
@@ -339,15 +372,15 @@ export class KyselyStore implements Store {
       expires_at: access.expiresAt,
     }
     if (!refresh) {
-      await this.q.insertAccess.execute(this.db, accessRow)
+      await this.run(this.q.insertAccess, accessRow)
       return
     }
     // No transaction: the caller answers only once both rows are stored, so a failure between
     // them leaves one unreturned random token that nobody holds, swept when it expires. Two plain
     // inserts cost half of BEGIN + 2 inserts + COMMIT on SQLite, and run side by side on PostgreSQL.
     await Promise.all([
-      this.q.insertAccess.execute(this.db, accessRow),
-      this.q.insertRefresh.execute(this.db, {
+      this.run(this.q.insertAccess, accessRow),
+      this.run(this.q.insertRefresh, {
         token_hash: refresh.tokenHash,
         grant_id: refresh.grantId,
         client_id: refresh.clientId,
@@ -362,7 +395,7 @@ export class KyselyStore implements Store {
   async getAccessToken(
     tokenHash: string,
   ): Promise<(AccessTokenRecord & { grantRevokedAt: number | null }) | undefined> {
-    const row = await this.q.accessToken.first(this.db, { tokenHash })
+    const row = await this.first(this.q.accessToken, { tokenHash })
     if (!row) return undefined
     return {
       tokenHash: row.token_hash,
@@ -376,8 +409,8 @@ export class KyselyStore implements Store {
   }
 
   async rotateRefreshToken(tokenHash: string, now: number): Promise<RefreshRotation> {
-    const rotated = await this.q.rotateRefresh.first(this.db, { tokenHash, now })
-    const row = rotated ?? (await this.q.refreshToken.first(this.db, { tokenHash }))
+    const rotated = await this.first(this.q.rotateRefresh, { tokenHash, now })
+    const row = rotated ?? (await this.first(this.q.refreshToken, { tokenHash }))
     if (!row) return { status: 'not_found' }
     const grant = await this.getGrant(row.grant_id)
     if (!grant) return { status: 'not_found' }
@@ -385,7 +418,7 @@ export class KyselyStore implements Store {
   }
 
   async getRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    const row = await this.q.refreshToken.first(this.db, { tokenHash })
+    const row = await this.first(this.q.refreshToken, { tokenHash })
     return row && toRefresh(row)
   }
 

@@ -18,13 +18,19 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
 
   constructor(private readonly build: (values: P) => Compilable<R>) {}
 
-  /** Runs on `db`, which may be a transaction of the same database. */
-  async execute(db: Kysely<any>, values: P): Promise<QueryResult<R>> {
+  /** The SQL and its parameters for these values. */
+  bind(values: P): { sql: string; parameters: unknown[] } {
     const { sql, slots } = this.compiled ?? this.compile()
     const parameters = slots.map((s) => {
       const v = 'name' in s ? values[s.name] : s.value
       return v === undefined ? null : v
     })
+    return { sql, parameters }
+  }
+
+  /** Runs on `db`, which may be a transaction of the same database. */
+  async execute(db: Kysely<any>, values: P): Promise<QueryResult<R>> {
+    const { sql, parameters } = this.bind(values)
     return db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
   }
 

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
 import type { Database } from './schema.ts'
-import { KyselyStore } from './kysely-store.ts'
+import { KyselyStore, type DirectExecutor } from './kysely-store.ts'
 import { startCheckpointer } from './sqlite-checkpointer.ts'
 
 export interface SqliteOptions {
@@ -25,13 +25,33 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Kyse
     options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path) : undefined
   // With the worker, this connection checkpoints only as a fallback (the default mark is 1000).
   if (checkpointer) sqlite.pragma('wal_autocheckpoint = 10000')
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachedStatements(sqlite) }),
-  })
-  return new KyselyStore(db, async () => {
-    await checkpointer?.stop()
-    await db.destroy()
-  })
+  const statements = cachedStatements(sqlite)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) })
+  return new KyselyStore(
+    db,
+    async () => {
+      await checkpointer?.stop()
+      await db.destroy()
+    },
+    directExecutor(sqlite, statements),
+  )
+}
+
+/**
+ * better-sqlite3 is synchronous, so a statement run straight away cannot interleave with
+ * anything else in this process: the store's hot queries skip Kysely's connection queue (a chain
+ * of promises around one connection) and answer in the same tick. The one exception is a Kysely
+ * transaction between its BEGIN and COMMIT (awaiting its next statement): a statement run then
+ * would join it, so while the connection is in a transaction the query takes the queue as usual.
+ */
+function directExecutor(sqlite: SQLite.Database, statements: SqliteDatabase): DirectExecutor {
+  return (sql, parameters) => {
+    if (sqlite.inTransaction) return undefined
+    const stmt = statements.prepare(sql) as SQLite.Statement
+    if (stmt.reader) return { rows: stmt.all(parameters) }
+    const { changes, lastInsertRowid } = stmt.run(parameters)
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
+  }
 }
 
 /**
