@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { hash, verify } from '@node-rs/argon2'
 
 // OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
@@ -8,13 +9,35 @@ const OPTIONS = {
   parallelism: 1,
 }
 
+/**
+ * Each argon2id computation holds 19 MiB. It is CPU-bound, so running more at once than there
+ * are cores buys no throughput, only memory: a burst of logins would otherwise fill libuv's four
+ * threads (76 MiB) and glibc keeps what it once held. At most one per core runs; the rest wait.
+ */
+const MAX_CONCURRENT = Math.max(1, availableParallelism())
+let running = 0
+const waiting: Array<() => void> = []
+
+export async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve))
+  else running++
+  try {
+    return await work()
+  } finally {
+    const next = waiting.shift()
+    if (next)
+      next() // the slot passes straight to the next caller
+    else running--
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS)
+  return limited(() => hash(password, OPTIONS))
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   try {
-    return await verify(stored, password)
+    return await limited(() => verify(stored, password))
   } catch {
     return false
   }
