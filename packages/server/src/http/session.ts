@@ -3,7 +3,7 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import { hashToken, randomToken, timingSafeEqualString } from '../crypto/hash.ts'
 import type { SessionRecord, Store } from '../storage/store.ts'
 
-const SESSION_COOKIE = 'pixie_session'
+export const SESSION_COOKIE = 'pixie_session'
 const CSRF_COOKIE = 'pixie_csrf'
 
 export interface CookieOptions {
