@@ -85,6 +85,7 @@ for (const db of TEST_DATABASES)
         const user = await opaque.store.getUserByUsername(opaque.username)
         assert.deepEqual(Object.keys(res.json).sort(), [
           'active',
+          'aud',
           'client_id',
           'exp',
           'iss',
@@ -95,6 +96,7 @@ for (const db of TEST_DATABASES)
         assert.equal(res.json.active, true)
         assert.equal(res.json.sub, user!.id)
         assert.equal(res.json.token_type, 'Bearer')
+        assert.equal(res.json.aud, opaque.issuer)
       } finally {
         await opaque.close()
       }

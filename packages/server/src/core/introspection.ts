@@ -53,7 +53,10 @@ async function accessToken(
   if (!record) return null
   if (record.grantRevokedAt !== null || record.expiresAt <= now) return INACTIVE
   // The hash matched a token Pixie minted: a JWT's own claims can be read without re-verifying.
-  const claims = token.includes('.') ? jwtClaims(token) : {}
+  // An opaque token's audience is its grant's (RFC 8707 resources, else the issuer).
+  const claims = token.includes('.')
+    ? jwtClaims(token)
+    : { aud: await grantAudience(store, record.grantId, issuer) }
   return {
     ...claims,
     active: true,
@@ -90,6 +93,12 @@ async function refreshToken(
   }
   if (grant.userId !== null) out.sub = grant.userId
   return out
+}
+
+async function grantAudience(store: Store, grantId: string, issuer: string) {
+  const resource = (await store.getGrant(grantId))?.resource ?? null
+  if (resource === null) return issuer
+  return resource.length === 1 ? resource[0] : resource
 }
 
 function jwtClaims(token: string): Record<string, unknown> {
