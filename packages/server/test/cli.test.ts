@@ -275,3 +275,52 @@ describe('pixie client and user commands', () => {
     assert.match(r3.stderr, /cannot read config file/)
   })
 })
+
+describe('pixie keys list | rotate', () => {
+  const db = ['--database', `sqlite:${join(dir, 'keys.db')}`]
+
+  it('rotate publishes a pending key; rotating again activates the next and retires the old', () => {
+    const empty = pixie(['keys', 'list', ...db])
+    assert.equal(empty.status, 0, empty.stderr)
+    assert.match(empty.stdout, /no signing keys/)
+
+    const first = pixie(['keys', 'rotate', '--activate-in', '600', '--json', ...db])
+    assert.equal(first.status, 0, first.stderr)
+    const k1 = JSON.parse(first.stdout) as { kid: string; alg: string; activates_at: number }
+    assert.equal(k1.alg, 'ES256')
+    assert.ok(k1.activates_at > Date.now() / 1000 + 590)
+    let keys = JSON.parse(pixie(['keys', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    assert.deepEqual(
+      keys.map((k) => [k.kid, k.state, k.encrypted]),
+      [[k1.kid, 'pending', false]],
+    )
+
+    const second = spawnSync(
+      'npx',
+      ['pixie', 'keys', 'rotate', '--activate-in', '0', '--json', ...db],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, PIXIE_SECRET: 'a test deployment secret' },
+      },
+    )
+    assert.equal(second.status, 0, second.stderr)
+    const k2 = JSON.parse(second.stdout) as { kid: string }
+    keys = JSON.parse(pixie(['keys', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    const byKid = Object.fromEntries(keys.map((k) => [k.kid, k]))
+    assert.equal(byKid[k1.kid]!.state, 'retired') // still published, no longer signs
+    assert.equal(byKid[k2.kid]!.state, 'active')
+    assert.equal(byKid[k2.kid]!.encrypted, true) // PIXIE_SECRET was set
+    assert.doesNotMatch(pixie(['keys', 'list', '--json', ...db]).stdout, /PRIVATE KEY|enc:v1/)
+  })
+
+  it('refuses a bad --activate-in', () => {
+    const bad = pixie(['keys', 'rotate', '--activate-in', 'soon', ...db])
+    assert.notEqual(bad.status, 0)
+    assert.match(bad.stderr, /must be a number of seconds/)
+  })
+})
