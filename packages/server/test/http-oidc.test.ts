@@ -395,25 +395,83 @@ for (const db of TEST_DATABASES)
       assert.equal(await stillSignedIn(cookie), false)
     })
 
-    it('client_id instead of id_token_hint identifies the client too', async () => {
+    it('client_id instead of id_token_hint: the user confirms, then 302 to the URI', async () => {
       const { jar } = await session()
-      const res = await logout(jar, {
+      const cookie = jar.header()
+      const page = await logout(jar, {
+        client_id: OIDC_CLIENT.client_id,
+        post_logout_redirect_uri: 'http://127.0.0.1/signed-out',
+        state: 's2',
+      })
+      // RP-Initiated Logout 1.0 2: without an id_token_hint the OP MUST ask the user.
+      assert.equal(page.status, 200)
+      const html = await page.text()
+      assert.match(html, /action="\/logout\/confirm"/)
+      assert.match(html, /OIDC SPA asks to sign you out/)
+      assert.match(
+        page.headers.get('content-security-policy') ?? '',
+        /form-action 'self' http:\/\/127\.0\.0\.1:\*/,
+      )
+      assert.equal(await stillSignedIn(cookie), true, 'nothing happens before the answer')
+      const res = await new Browser(server, jar).submit(html, { decision: 'logout' })
+      assert.equal(res.status, 302)
+      assert.equal(res.headers.get('location'), 'http://127.0.0.1/signed-out?state=s2')
+      assert.equal(await stillSignedIn(cookie), false)
+    })
+
+    it('"Stay signed in" keeps the session and still returns to the client', async () => {
+      const { jar } = await session()
+      const cookie = jar.header()
+      const page = await logout(jar, {
         client_id: OIDC_CLIENT.client_id,
         post_logout_redirect_uri: 'http://127.0.0.1/signed-out',
       })
+      const res = await new Browser(server, jar).submit(await page.text(), { decision: 'stay' })
       assert.equal(res.status, 302)
       assert.equal(res.headers.get('location'), 'http://127.0.0.1/signed-out')
+      assert.equal(await stillSignedIn(cookie), true)
     })
 
-    it('no parameters -> 200 signed-out page, session ended', async () => {
+    it('no parameters with a session -> confirmation; confirmed -> signed-out page', async () => {
       const { jar } = await session()
       const cookie = jar.header()
-      const res = await logout(jar, {})
+      const page = await logout(jar, {})
+      assert.equal(page.status, 200)
+      assert.equal(page.headers.get('x-frame-options'), 'DENY')
+      const res = await new Browser(server, jar).submit(await page.text(), { decision: 'logout' })
       assert.equal(res.status, 200)
       assert.match(res.headers.get('content-type') ?? '', /^text\/html/)
-      assert.match(await res.text(), /signed out/)
-      assert.equal(res.headers.get('x-frame-options'), 'DENY')
+      assert.match(await res.text(), /You are signed out/)
       assert.equal(await stillSignedIn(cookie), false)
+    })
+
+    it('no session and no parameters -> 200 signed-out page at once', async () => {
+      const res = await logout(new CookieJar(), {})
+      assert.equal(res.status, 200)
+      assert.match(await res.text(), /You are signed out/)
+    })
+
+    it('an id_token_hint for another user than the signed-in one -> confirmation first', async () => {
+      const { idToken } = await session() // ada's
+      const jar = new CookieJar()
+      await signIn(authorizeUrl(server, oidcParams({ scope: 'openid' })), credentials('bob'), {
+        jar,
+      })
+      const res = await logout(jar, { id_token_hint: idToken })
+      assert.equal(res.status, 200)
+      assert.match(await res.text(), /action="\/logout\/confirm"/)
+    })
+
+    it('the confirmation form without its CSRF token -> 403, session kept', async () => {
+      const { jar } = await session()
+      const cookie = jar.header()
+      const page = await logout(jar, {})
+      const res = await new Browser(server, jar).submit(await page.text(), {
+        decision: 'logout',
+        csrf_token: undefined,
+      })
+      assert.equal(res.status, 403)
+      assert.equal(await stillSignedIn(cookie), true)
     })
 
     it('POST /logout with a form body works the same', async () => {

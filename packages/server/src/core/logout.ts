@@ -6,6 +6,8 @@ import type { Params } from './params.ts'
 export interface LogoutRequest {
   /** The user the id_token_hint names, when one was sent. */
   subject: string | null
+  /** The client named by client_id or the hint's audience. */
+  clientId: string | undefined
   redirect: { uri: string; state: string | undefined } | null
 }
 
@@ -19,22 +21,22 @@ export async function validateLogoutRequest(
   getClient: (id: string) => Promise<ClientRecord | undefined>,
 ): Promise<LogoutRequest> {
   const audiences = hint === null ? [] : [hint.aud].flat()
-  // RP-Initiated Logout 2: when both are sent, client_id must be an audience of the hint.
+  // RP-Initiated Logout 1.0 2: with both, client_id MUST be the one the hint was issued to.
   if (hint !== null && params.client_id !== undefined && !audiences.includes(params.client_id)) {
     throw new InvalidRequest('client_id does not match the id_token_hint')
   }
   const clientId = params.client_id ?? (typeof audiences[0] === 'string' ? audiences[0] : undefined)
   const subject = hint !== null && typeof hint.sub === 'string' ? hint.sub : null
   const uri = params.post_logout_redirect_uri
-  if (uri === undefined) return { subject, redirect: null }
-  // RP-Initiated Logout 2: a post_logout_redirect_uri needs the client to be identified...
+  if (uri === undefined) return { subject, clientId, redirect: null }
+  // RP-Initiated Logout 1.0 2: a post_logout_redirect_uri needs the client to be identified.
   if (clientId === undefined) {
     throw new InvalidRequest('post_logout_redirect_uri needs id_token_hint or client_id')
   }
   const client = await getClient(clientId)
-  // ... and MUST exactly match one of that client's registered post_logout_redirect_uris (3.1).
+  // RP-Initiated Logout 1.0 3: no redirection unless it exactly matches a registered one.
   if (!client || !client.postLogoutRedirectUris.includes(uri)) {
     throw new InvalidRequest('post_logout_redirect_uri is not registered for this client')
   }
-  return { subject, redirect: { uri, state: params.state } }
+  return { subject, clientId, redirect: { uri, state: params.state } }
 }

@@ -3,7 +3,7 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import { hashToken, randomToken, timingSafeEqualString } from '../crypto/hash.ts'
 import type { SessionRecord, Store } from '../storage/store.ts'
 
-export const SESSION_COOKIE = 'pixie_session'
+const SESSION_COOKIE = 'pixie_session'
 const CSRF_COOKIE = 'pixie_csrf'
 
 export interface CookieOptions {
@@ -43,6 +43,13 @@ export async function startSession(
     maxAge: ttl,
   })
   return session
+}
+
+/** Ends the browser session: the row and the cookie. */
+export async function endSession(c: Context, store: Store, opts: CookieOptions): Promise<void> {
+  const id = getCookie(c, SESSION_COOKIE)
+  if (id && id.length <= 100) await store.deleteSession(hashToken(id))
+  clearSessionCookie(c, opts)
 }
 
 export function clearSessionCookie(c: Context, opts: CookieOptions): void {
