@@ -172,6 +172,57 @@ describe('pixie client and user commands', () => {
     assert.doesNotMatch(pixie(['client', 'list', '--json', ...db]).stdout, new RegExp(secret))
   })
 
+  it('an OIDC client: client_credentials, post-logout redirect URIs, opaque tokens', () => {
+    const add = pixie([
+      'client',
+      'add',
+      'oidc-backend',
+      '--auth-method',
+      'client_secret_post',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--scope',
+      'openid profile',
+      '--client-credentials',
+      '--post-logout-redirect-uri',
+      'https://rp.example/bye',
+      '--access-token-format',
+      'opaque',
+      '--json',
+      ...db,
+    ])
+    assert.equal(add.status, 0, add.stderr)
+    const list = JSON.parse(pixie(['client', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    const c = list.find((x) => x.client_id === 'oidc-backend')!
+    assert.deepEqual(c.grant_types, ['authorization_code', 'refresh_token', 'client_credentials'])
+    assert.equal(c.scope, 'openid profile')
+    const publicCc = pixie([
+      'client',
+      'add',
+      'public-cc',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--client-credentials',
+      ...db,
+    ])
+    assert.equal(publicCc.status, 2)
+    assert.match(publicCc.stderr, /--client-credentials: client_credentials needs a confidential/)
+    const badFormat = pixie([
+      'client',
+      'add',
+      'bad-format',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--access-token-format',
+      'paseto',
+      ...db,
+    ])
+    assert.equal(badFormat.status, 2)
+    assert.match(badFormat.stderr, /--access-token-format/)
+  })
+
   it('refuses bad client input with a clear error naming the option', () => {
     const bad = pixie(['client', 'add', 'x', '--redirect-uri', 'http://evil.example/cb', ...db])
     assert.equal(bad.status, 2)
