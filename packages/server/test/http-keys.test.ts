@@ -104,6 +104,28 @@ for (const db of TEST_DATABASES)
   })
 
 for (const db of TEST_DATABASES)
+  describe(`signing_alg changed on an existing database (${db})`, () => {
+    it('a key of the new alg is made and signs; the old one stays published', async () => {
+      const server = await startTestServer({}, db)
+      try {
+        const [es] = await server.store.listSigningKeys()
+        assert.equal(es!.alg, 'ES256')
+        const ring = new KeyRing(server.store, {
+          alg: 'RS256',
+          secret: undefined,
+          maxTokenTtl: 3600,
+        })
+        const signer = await ring.signer(now())
+        assert.equal(signer.alg, 'RS256')
+        const kids = (await ring.jwks(now())).keys.map((k) => k.kid)
+        assert.ok(kids.includes(es!.kid) && kids.includes(signer.kid))
+      } finally {
+        await server.close()
+      }
+    })
+  })
+
+for (const db of TEST_DATABASES)
   describe(`key rotation: published before it signs, kept until retired (${db})`, () => {
     let server: TestServer
     before(async () => {

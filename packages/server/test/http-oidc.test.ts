@@ -321,6 +321,22 @@ for (const db of TEST_DATABASES)
       }
     })
 
+    it('max_age=0: the user signs in again and the flow goes on to a code', async () => {
+      const browser = await signedIn('grace', clocked)
+      clocked.offset = 5
+      try {
+        const page = await browser.get(authorizeUrl(clocked, oidcParams({ max_age: '0' })))
+        assert.equal(page.status, 200)
+        const resumed = redirectOf(await browser.submit(await page.text(), credentials('grace')))
+        // Satisfied by this login: not carried on, or a tick of the clock would ask again.
+        assert.equal(resumed.searchParams.get('max_age'), null)
+        const loc = redirectOf(await browser.get(resumed.pathname + resumed.search))
+        assert.ok(loc.searchParams.get('code'))
+      } finally {
+        clocked.offset = 0
+      }
+    })
+
     for (const maxAge of ['-1', 'abc', '1.5']) {
       it(`max_age=${maxAge} -> error=invalid_request`, async () => {
         const res = await fetch(authorizeUrl(server, oidcParams({ max_age: maxAge })), {

@@ -216,7 +216,7 @@ export function keyState(
 
 /**
  * The signing keys, read from the store (so every process shares them) and cached. The key
- * that signs is the oldest active one: when two processes start on an empty table at once, both
+ * that signs is the oldest active one of the configured alg (a new alg gets a new key): when two processes start on an empty table at once, both
  * generate and insert, both re-read, and both sign with the same (oldest) key while both keys
  * are published. The JWKS holds every key that is pending, active, or retired less than the
  * longest token lifetime ago.
@@ -287,9 +287,13 @@ export class KeyRing {
     return this.signer(now)
   }
 
+  /** Only keys of the configured alg sign: the metadata names that alg alone. */
   private active(now: number): SigningKeyRecord | undefined {
     return this.keys
-      .filter((k) => keyState(k, now, this.options.maxTokenTtl) === 'active')
+      .filter(
+        (k) =>
+          k.alg === this.options.alg && keyState(k, now, this.options.maxTokenTtl) === 'active',
+      )
       .sort((a, b) => a.createdAt - b.createdAt || (a.kid < b.kid ? -1 : 1))[0]
   }
 

@@ -88,7 +88,6 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     await deps.rateLimits.loginSucceeded(username, ip)
     await startSession(c, store, user.id, config.session_ttl, deps.now(), cookieOpts)
     // 303: the browser follows with a GET, and the authorization request resumes.
-    // prompt=login is satisfied now: drop it, or the resumed request would ask again.
     return c.redirect(`/authorize?${new URLSearchParams(afterLogin(result.request.params))}`, 303)
   })
 
@@ -259,8 +258,13 @@ function mustSignInAgain(request: AuthorizationRequest, session: SessionRecord, 
   return request.maxAge !== null && now - session.authTime > request.maxAge
 }
 
+/**
+ * The request to resume after a login: prompt=login and max_age are satisfied by it (and would
+ * ask again if the clock ticked over a second on the way back).
+ */
 function afterLogin(params: Record<string, string>): Record<string, string> {
   const out = { ...params }
+  delete out.max_age
   if (out.prompt !== undefined) {
     const rest = out.prompt.split(' ').filter((v) => v !== 'login' && v !== '')
     if (rest.length > 0) out.prompt = rest.join(' ')
