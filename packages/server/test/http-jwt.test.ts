@@ -127,6 +127,29 @@ for (const db of TEST_DATABASES)
       )
     })
 
+    it('/v1/me refuses a JWT issued for another resource, takes one that also names Pixie', async () => {
+      const other = await exchangeCode(
+        server,
+        await getCode(server, { extra: { resource: 'https://api.example.com' } }),
+      )
+      const me = await getMe(server, `Bearer ${other.json.access_token as string}`)
+      assert.equal(me.status, 401)
+      assert.equal(me.json.error, 'invalid_token')
+      assert.match(me.headers.get('www-authenticate') ?? '', /another audience/)
+      const got = await getCode(server)
+      const body = new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: got.code,
+        redirect_uri: got.redirectUri,
+        client_id: TEST_CLIENT.client_id,
+        code_verifier: got.verifier,
+      })
+      body.append('resource', 'https://api.example.com')
+      body.append('resource', server.issuer)
+      const both = await tokenRequest(server, body.toString())
+      assert.equal((await getMe(server, `Bearer ${both.json.access_token as string}`)).status, 200)
+    })
+
     it('several resources at the token endpoint -> an aud array (RFC 8707 2.2)', async () => {
       const got = await getCode(server)
       const body = new URLSearchParams({

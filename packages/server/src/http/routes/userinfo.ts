@@ -19,7 +19,7 @@ export function userinfoRoutes(app: Hono, deps: AppDeps): void {
     try {
       const token = readBearer(c.req.header('authorization'))
       // OIDC Core 5.3: the access token must come from an OpenID Connect request.
-      const record = await checkAccessToken(store, token, 'openid', deps.now())
+      const record = await checkAccessToken(store, token, 'openid', deps.now(), deps.config.issuer)
       if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
       const [user, client] = await Promise.all([
         store.getUserById(record.userId),
