@@ -15,6 +15,8 @@ import {
 } from './support.ts'
 
 const API = 'https://api.example.com'
+/** A client with JWT access tokens on a server whose default is opaque. */
+const JWT_CLIENT = { ...TEST_CLIENT, client_id: 'jwt-spa', access_token_format: 'jwt' as const }
 
 function api(options: ResourceServerOptions): Hono {
   const app = new Hono<{ Variables: { token: { sub: string; clientId: string } } }>()
@@ -34,7 +36,7 @@ for (const db of TEST_DATABASES)
     before(async () => {
       server = await startTestServer({ clients: [TEST_CLIENT, MACHINE_CLIENT] }, db)
       opaque = await startTestServer(
-        { clients: [TEST_CLIENT, RS_CLIENT], access_token_format: 'opaque' },
+        { clients: [TEST_CLIENT, RS_CLIENT, JWT_CLIENT], access_token_format: 'opaque' },
         db,
       )
     })
@@ -132,6 +134,29 @@ for (const db of TEST_DATABASES)
       assert.equal((await call(app, `Bearer ${token}`)).status, 200)
       await revoke(opaque, { token, client_id: TEST_CLIENT.client_id })
       const res = await call(app, `Bearer ${token}`)
+      assert.equal(res.status, 401)
+      assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/)
+    })
+
+    it("introspect: 'always' sees a revoked JWT at once; local verification would not", async () => {
+      const local = api({ issuer: opaque.issuer, audience: API })
+      const always = api({
+        issuer: opaque.issuer,
+        audience: API,
+        introspect: 'always',
+        introspection: { clientId: RS_CLIENT.client_id, clientSecret: RS_SECRET },
+      })
+      const got = await getCode(opaque, {
+        clientId: JWT_CLIENT.client_id,
+        extra: { resource: API },
+      })
+      const tokens = await exchangeCode(opaque, got, JWT_CLIENT.client_id)
+      const token = tokens.json.access_token as string
+      assert.equal(token.split('.').length, 3)
+      assert.equal((await call(always, `Bearer ${token}`)).status, 200)
+      await revoke(opaque, { token, client_id: JWT_CLIENT.client_id })
+      assert.equal((await call(local, `Bearer ${token}`)).status, 200) // valid until exp
+      const res = await call(always, `Bearer ${token}`)
       assert.equal(res.status, 401)
       assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/)
     })
