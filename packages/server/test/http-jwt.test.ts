@@ -1,13 +1,21 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
-import { startTestServer, TEST_DATABASES, TEST_CLIENT, type TestServer } from '../src/testing.ts'
+import {
+  CookieJar,
+  signIn,
+  startTestServer,
+  TEST_DATABASES,
+  TEST_CLIENT,
+  type TestServer,
+} from '../src/testing.ts'
 import type { ClientConfig } from '../src/config.ts'
 import {
   decodeJwt,
   exchangeCode,
   getCode,
   getMe,
+  pkcePair,
   refresh,
   revoke,
   tokenRequest,
@@ -148,6 +156,46 @@ for (const db of TEST_DATABASES)
       body.append('resource', server.issuer)
       const both = await tokenRequest(server, body.toString())
       assert.equal((await getMe(server, `Bearer ${both.json.access_token as string}`)).status, 200)
+    })
+
+    it('several resources at /authorize survive login and consent; the token request may pick one', async () => {
+      const { verifier, challenge } = pkcePair()
+      const url = new URL('/authorize', server.url)
+      url.search = new URLSearchParams([
+        ['client_id', TEST_CLIENT.client_id],
+        ['response_type', 'code'],
+        ['redirect_uri', 'http://127.0.0.1/callback'],
+        ['scope', 'profile'],
+        ['state', 'st-r'],
+        ['code_challenge', challenge],
+        ['code_challenge_method', 'S256'],
+        ['resource', 'https://a.example.com'],
+        ['resource', 'https://b.example.com/api'],
+      ]).toString()
+      // A fresh browser: the resources ride through the login and consent forms.
+      const location = await signIn(url.href, server, { jar: new CookieJar() })
+      const code = new URL(location).searchParams.get('code')!
+      const body = {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'http://127.0.0.1/callback',
+        client_id: TEST_CLIENT.client_id,
+        code_verifier: verifier,
+      }
+      const all = await tokenRequest(server, body)
+      assert.equal(all.status, 200, JSON.stringify(all.json))
+      assert.deepEqual(decodeJwt(all.json.access_token as string).payload.aud, [
+        'https://a.example.com',
+        'https://b.example.com/api',
+      ])
+      const one = await refresh(server, all.json.refresh_token as string, {
+        resource: 'https://b.example.com/api',
+      })
+      assert.equal(one.status, 200, JSON.stringify(one.json))
+      assert.equal(
+        decodeJwt(one.json.access_token as string).payload.aud,
+        'https://b.example.com/api',
+      )
     })
 
     it('several resources at the token endpoint -> an aud array (RFC 8707 2.2)', async () => {

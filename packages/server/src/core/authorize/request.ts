@@ -2,7 +2,6 @@ import type { ClientRecord } from '../../storage/store.ts'
 import {
   InvalidAuthorizationTarget,
   InvalidRequest,
-  InvalidTarget,
   UnauthorizedClient,
   UnsupportedResponseType,
   type OAuthError,
@@ -28,10 +27,10 @@ export interface AuthorizationRequest {
   maxAge: number | null
   /** OIDC Core 3.1.2.1: prefills the username. */
   loginHint: string | undefined
-  /** RFC 8707 resource indicator (one at the authorization endpoint). */
+  /** RFC 8707 resource indicators: the audiences of the access tokens. */
   resource: string[] | null
-  /** The validated parameters, to carry through the login and consent forms. */
-  params: Record<string, string>
+  /** The validated parameters, to carry through the login and consent forms (in order). */
+  params: Array<[string, string]>
 }
 
 /** Where a redirectable error goes: the checked redirect URI and the state to echo. */
@@ -82,12 +81,10 @@ export async function validateAuthorizationRequest(
     const redirectUri = checkRedirectUri(params.redirect_uri, client.redirectUris)
     // From here on, errors go back to the client's redirect URI.
     target = { redirectUri, state: duplicates.includes('state') ? undefined : params.state }
-    if (duplicates.includes('resource')) {
-      // RFC 8707 allows several; Pixie takes one here (several at the token endpoint).
-      throw new InvalidTarget('send one resource parameter to the authorization endpoint')
-    }
-    if (duplicates.length > 0) {
-      throw new InvalidRequest(`parameter sent more than once: ${duplicates.join(', ')}`)
+    // RFC 8707 2: resource is the one parameter that may be repeated.
+    const repeated = duplicates.filter((d) => d !== 'resource')
+    if (repeated.length > 0) {
+      throw new InvalidRequest(`parameter sent more than once: ${repeated.join(', ')}`)
     }
     checkResponseType(params.response_type)
     if (!client.grantTypes.includes('authorization_code')) {
@@ -103,12 +100,12 @@ export async function validateAuthorizationRequest(
     const nonce = checkNonce(params.nonce)
     const prompt = checkPrompt(params.prompt)
     const maxAge = checkMaxAge(params.max_age)
-    const resource = parseResources(params.resource === undefined ? [] : [params.resource])
+    const resource = parseResources(search.getAll('resource').filter((r) => r !== ''))
     const loginHint = params.login_hint?.slice(0, 64)
-    const forwarded: Record<string, string> = {}
+    const forwarded: Array<[string, string]> = []
     for (const name of FORWARDED) {
-      const v = params[name]
-      if (v !== undefined) forwarded[name] = v
+      if (name === 'resource') for (const r of resource ?? []) forwarded.push([name, r])
+      else if (params[name] !== undefined) forwarded.push([name, params[name]])
     }
     return {
       ok: true,

@@ -262,13 +262,16 @@ function mustSignInAgain(request: AuthorizationRequest, session: SessionRecord, 
  * The request to resume after a login: prompt=login and max_age are satisfied by it (and would
  * ask again if the clock ticked over a second on the way back).
  */
-function afterLogin(params: Record<string, string>): Record<string, string> {
-  const out = { ...params }
-  delete out.max_age
-  if (out.prompt !== undefined) {
-    const rest = out.prompt.split(' ').filter((v) => v !== 'login' && v !== '')
-    if (rest.length > 0) out.prompt = rest.join(' ')
-    else delete out.prompt
+function afterLogin(params: Array<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (const [name, value] of params) {
+    if (name === 'max_age') continue
+    if (name === 'prompt') {
+      const rest = value.split(' ').filter((v) => v !== 'login' && v !== '')
+      if (rest.length > 0) out.push([name, rest.join(' ')])
+      continue
+    }
+    out.push([name, value])
   }
   return out
 }
