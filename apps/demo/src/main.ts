@@ -32,6 +32,9 @@ async function boot(): Promise<void> {
     clientId: config.clientId,
     redirectUri: `${location.origin}/callback`,
     scope: 'profile email',
+    // Pixie's own profile API; its metadata also names the OIDC userinfo endpoint, which needs
+    // the openid scope and answers OIDC claims instead.
+    profileEndpoint: new URL('/v1/me', config.issuer).href,
     // Shared by the tabs of this origin, so a second tab is signed in too (the SDK serializes
     // their refreshes with Web Locks). Memory is the safer default for a real app.
     tokenStore: storageTokenStore(webStorage(localStorage), TOKENS_KEY),

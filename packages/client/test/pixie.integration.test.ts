@@ -52,6 +52,8 @@ describe('integration with the Pixie server', () => {
       clientId: pixie.clientId,
       redirectUri: REDIRECT_URI,
       scope: 'profile email',
+      // Pixie's /v1/me: the metadata's userinfo_endpoint needs the openid scope.
+      profileEndpoint: `${pixie.issuer}/v1/me`,
       storage: memoryStorage(),
       tokenStore,
       fetch: (input, init) => {

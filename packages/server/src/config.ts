@@ -4,6 +4,7 @@ import { redirectUriProblem } from './core/redirect-uri.ts'
 
 /** Scopes Pixie knows and what they mean to a user (shown on the consent page). */
 export const SCOPES: Record<string, string> = {
+  openid: 'Confirm who you are with your Pixie account',
   profile: 'See your name and account ID',
   email: 'See your email address',
 }
@@ -25,16 +26,21 @@ export const clientConfigSchema = z
   .object({
     client_id: z.string().regex(/^[\x21-\x7E]{1,128}$/, '1-128 visible ASCII characters'),
     client_name: z.string().min(1).max(200).optional(),
-    redirect_uris: z.array(redirectUri).min(1),
+    /** Required unless the client only uses client_credentials. */
+    redirect_uris: z.array(redirectUri).default([]),
     token_endpoint_auth_method: z
       .enum(['none', 'client_secret_basic', 'client_secret_post'])
       .default('none'),
     client_secret: z.string().min(32, 'at least 32 characters').max(512).optional(),
     grant_types: z
-      .array(z.enum(['authorization_code', 'refresh_token']))
+      .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
       .min(1)
       .default(['authorization_code', 'refresh_token']),
     scope: scopeList.default('profile email'),
+    /** Pixie extension: this client's access token format; the server default when absent. */
+    access_token_format: z.enum(['jwt', 'opaque']).optional(),
+    /** OpenID Connect RP-Initiated Logout 1.0, 3.1: exact matches, like redirect_uris. */
+    post_logout_redirect_uris: z.array(redirectUri).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -53,11 +59,35 @@ export const clientConfigSchema = z
         message: 'public clients have no secret',
       })
     }
-    if (!c.grant_types.includes('authorization_code')) {
+    const code = c.grant_types.includes('authorization_code')
+    if (!code && !c.grant_types.includes('client_credentials')) {
       ctx.addIssue({
         code: 'custom',
         path: ['grant_types'],
-        message: 'must include authorization_code',
+        message: 'must include authorization_code or client_credentials',
+      })
+    }
+    if (code && c.redirect_uris.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redirect_uris'],
+        message: 'at least one redirect URI is required for authorization_code',
+      })
+    }
+    if (!code && c.grant_types.includes('refresh_token')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message:
+          'refresh_token needs authorization_code (client_credentials gets no refresh token)',
+      })
+    }
+    // RFC 6749 4.4: only a client that can authenticate may use client_credentials.
+    if (!confidential && c.grant_types.includes('client_credentials')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant_types'],
+        message: 'client_credentials needs a confidential client',
       })
     }
   })
@@ -143,6 +173,11 @@ export const configSchema = z
     rate_limit: rateLimitSchema.prefault({}),
     /** Seconds between sweeps of expired rows (codes, sessions, token families). */
     cleanup_interval: seconds(60),
+    /** Access tokens: RFC 9068 JWTs (default) or opaque random strings; clients may override. */
+    access_token_format: z.enum(['jwt', 'opaque']).default('jwt'),
+    /** JWS algorithm of the keys Pixie generates (id_token and JWT access tokens). */
+    signing_alg: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+    id_token_ttl: seconds(3600),
   })
   .strict()
 

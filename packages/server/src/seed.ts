@@ -14,8 +14,8 @@ export function clientRecord(c: ClientConfig, now: number): ClientRecord {
     grantTypes: c.grant_types,
     scope: c.scope.split(' '),
     createdAt: now,
-    accessTokenFormat: null,
-    postLogoutRedirectUris: [],
+    accessTokenFormat: c.access_token_format ?? null,
+    postLogoutRedirectUris: c.post_logout_redirect_uris ?? [],
   }
 }
 

@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { localIssuer, type Config } from './config.ts'
-import { createApp } from './http/app.ts'
+import { createApp, keyRingFor, maxSignedTtl } from './http/app.ts'
 import { seed } from './seed.ts'
 import { createRateLimits, type RateLimits } from './rate-limit.ts'
 import { openStore } from './storage/index.ts'
@@ -37,6 +37,9 @@ export async function startServer(
   if (opts.migrate !== false) await store.migrate()
   await seed(store, config)
   const rateLimits = opts.rateLimits ?? (await createRateLimits(config, store))
+  // The first start generates a signing key; an encrypted key without PIXIE_SECRET fails here.
+  const keys = keyRingFor(store, config)
+  await keys.ensure(Math.floor(Date.now() / 1000))
   // The app is made once the port is known: with port 0 the derived issuer needs it.
   let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response(null, { status: 503 })
@@ -52,14 +55,17 @@ export async function startServer(
   const effective = config.issuer_derived
     ? { ...config, port, issuer: localIssuer(config.host, port) }
     : config
-  const app = createApp({ store, config: effective, rateLimits })
+  const app = createApp({ store, config: effective, rateLimits, keys })
   handler = app.fetch
   // Every process sweeps: the deletes are idempotent (`WHERE expires_at <= now`), so N processes
   // sweeping the same rows only repeat each other's work. The first sweep is jittered so they
   // do not all run at the same instant; a failed sweep (database away) is retried next time.
   const sweepMs = config.cleanup_interval * 1000
   const runSweep = () => {
-    store.deleteExpired(Math.floor(Date.now() / 1000)).catch(() => {})
+    const now = Math.floor(Date.now() / 1000)
+    store.deleteExpired(now).catch(() => {})
+    // Keys retired longer ago than any token they signed can live are unpublished.
+    store.deleteSigningKeysRetiredBefore(now - maxSignedTtl(config)).catch(() => {})
   }
   let sweep: NodeJS.Timeout = setTimeout(
     () => {

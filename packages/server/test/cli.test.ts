@@ -172,6 +172,57 @@ describe('pixie client and user commands', () => {
     assert.doesNotMatch(pixie(['client', 'list', '--json', ...db]).stdout, new RegExp(secret))
   })
 
+  it('an OIDC client: client_credentials, post-logout redirect URIs, opaque tokens', () => {
+    const add = pixie([
+      'client',
+      'add',
+      'oidc-backend',
+      '--auth-method',
+      'client_secret_post',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--scope',
+      'openid profile',
+      '--client-credentials',
+      '--post-logout-redirect-uri',
+      'https://rp.example/bye',
+      '--access-token-format',
+      'opaque',
+      '--json',
+      ...db,
+    ])
+    assert.equal(add.status, 0, add.stderr)
+    const list = JSON.parse(pixie(['client', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    const c = list.find((x) => x.client_id === 'oidc-backend')!
+    assert.deepEqual(c.grant_types, ['authorization_code', 'refresh_token', 'client_credentials'])
+    assert.equal(c.scope, 'openid profile')
+    const publicCc = pixie([
+      'client',
+      'add',
+      'public-cc',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--client-credentials',
+      ...db,
+    ])
+    assert.equal(publicCc.status, 2)
+    assert.match(publicCc.stderr, /--client-credentials: client_credentials needs a confidential/)
+    const badFormat = pixie([
+      'client',
+      'add',
+      'bad-format',
+      '--redirect-uri',
+      'https://rp.example/cb',
+      '--access-token-format',
+      'paseto',
+      ...db,
+    ])
+    assert.equal(badFormat.status, 2)
+    assert.match(badFormat.stderr, /--access-token-format/)
+  })
+
   it('refuses bad client input with a clear error naming the option', () => {
     const bad = pixie(['client', 'add', 'x', '--redirect-uri', 'http://evil.example/cb', ...db])
     assert.equal(bad.status, 2)
@@ -273,5 +324,54 @@ describe('pixie client and user commands', () => {
     const r3 = pixie(['serve', '--config', join(dir, 'missing.json')])
     assert.equal(r3.status, 2)
     assert.match(r3.stderr, /cannot read config file/)
+  })
+})
+
+describe('pixie keys list | rotate', () => {
+  const db = ['--database', `sqlite:${join(dir, 'keys.db')}`]
+
+  it('rotate publishes a pending key; rotating again activates the next and retires the old', () => {
+    const empty = pixie(['keys', 'list', ...db])
+    assert.equal(empty.status, 0, empty.stderr)
+    assert.match(empty.stdout, /no signing keys/)
+
+    const first = pixie(['keys', 'rotate', '--activate-in', '600', '--json', ...db])
+    assert.equal(first.status, 0, first.stderr)
+    const k1 = JSON.parse(first.stdout) as { kid: string; alg: string; activates_at: number }
+    assert.equal(k1.alg, 'ES256')
+    assert.ok(k1.activates_at > Date.now() / 1000 + 590)
+    let keys = JSON.parse(pixie(['keys', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    assert.deepEqual(
+      keys.map((k) => [k.kid, k.state, k.encrypted]),
+      [[k1.kid, 'pending', false]],
+    )
+
+    const second = spawnSync(
+      'npx',
+      ['pixie', 'keys', 'rotate', '--activate-in', '0', '--json', ...db],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, PIXIE_SECRET: 'a test deployment secret' },
+      },
+    )
+    assert.equal(second.status, 0, second.stderr)
+    const k2 = JSON.parse(second.stdout) as { kid: string }
+    keys = JSON.parse(pixie(['keys', 'list', '--json', ...db]).stdout) as Array<
+      Record<string, unknown>
+    >
+    const byKid = Object.fromEntries(keys.map((k) => [k.kid, k]))
+    assert.equal(byKid[k1.kid]!.state, 'retired') // still published, no longer signs
+    assert.equal(byKid[k2.kid]!.state, 'active')
+    assert.equal(byKid[k2.kid]!.encrypted, true) // PIXIE_SECRET was set
+    assert.doesNotMatch(pixie(['keys', 'list', '--json', ...db]).stdout, /PRIVATE KEY|enc:v1/)
+  })
+
+  it('refuses a bad --activate-in', () => {
+    const bad = pixie(['keys', 'rotate', '--activate-in', 'soon', ...db])
+    assert.notEqual(bad.status, 0)
+    assert.match(bad.stderr, /must be a number of seconds/)
   })
 })

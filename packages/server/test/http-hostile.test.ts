@@ -329,6 +329,92 @@ for (const db of TEST_DATABASES)
       })
     })
 
+    describe('OIDC and introspection endpoints', () => {
+      it('/userinfo: odd bearer tokens, odd methods -> 4xx', async () => {
+        for (const authorization of [
+          `Bearer ${'a'.repeat(8000)}`,
+          'Bearer a.b.c',
+          'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+          'Basic Zm9vOmJhcg==',
+        ]) {
+          const res = await fetch(new URL('/userinfo', server.url), { headers: { authorization } })
+          assert4xx(res.status, authorization.slice(0, 20))
+        }
+        const put = await fetch(new URL('/userinfo', server.url), { method: 'PUT' })
+        assert4xx(put.status, 'PUT /userinfo')
+      })
+
+      it('/api/introspect: malformed bodies and credentials -> 4xx', async () => {
+        for (const [body, headers] of [
+          ['token=%ZZ', FORM],
+          ['token=a%00b', FORM],
+          ['token=' + 'a'.repeat(20_000), FORM],
+          ['{"token":"x"}', { 'content-type': 'application/json' }],
+          ['token=x', { ...FORM, authorization: 'Basic !!!' }],
+          ['token=x', { ...FORM, authorization: 'Bearer x' }],
+          ['token=x&client_id=nobody&client_secret=y', FORM],
+        ] as Array<[string, Record<string, string>]>) {
+          const res = await fetch(new URL('/api/introspect', server.url), {
+            method: 'POST',
+            headers,
+            body,
+          })
+          assert4xx(res.status, body.slice(0, 30))
+        }
+        const get = await fetch(new URL('/api/introspect', server.url))
+        assert4xx(get.status, 'GET /api/introspect')
+      })
+
+      it('/logout: malformed, duplicated, oversized and forged parameters -> 4xx', async () => {
+        const forged = 'eyJhbGciOiJFUzI1NiIsImtpZCI6Im5vcGUifQ.eyJpc3MiOiJ4In0.' + 'A'.repeat(86)
+        for (const path of [
+          '/logout?state=%ZZ',
+          '/logout?state=a%00',
+          '/logout?state=a&state=b',
+          `/logout?id_token_hint=${'a.'.repeat(5000)}a`,
+          `/logout?id_token_hint=${forged}`,
+          '/logout?id_token_hint=e30.e30.e30',
+          '/logout?id_token_hint=%7B%7D.%7B%7D.x',
+          '/logout?post_logout_redirect_uri=javascript:alert(1)&client_id=test-spa',
+          '/logout?client_id=nobody&post_logout_redirect_uri=http://127.0.0.1/x',
+        ]) {
+          const res = await fetch(new URL(path, server.url), { redirect: 'manual' })
+          assert4xx(res.status, path.slice(0, 40))
+          assert.equal(res.headers.get('location'), null, path)
+        }
+        const json = await fetch(new URL('/logout', server.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+        assert4xx(json.status, 'POST /logout JSON')
+        const confirm = await fetch(new URL('/logout/confirm', server.url), {
+          method: 'POST',
+          headers: FORM,
+          body: 'decision=logout',
+        })
+        assert.equal(confirm.status, 403)
+      })
+
+      it('/authorize: odd OIDC parameters -> 4xx or an error redirect, never 5xx', async () => {
+        for (const extra of [
+          { prompt: '   ' },
+          { prompt: 'none none' },
+          { max_age: '9'.repeat(11) },
+          { max_age: '99999999999999999999' },
+          { login_hint: 'x'.repeat(5000) },
+          { resource: 'x'.repeat(3000) },
+          { resource: 'urn:x:' + 'y'.repeat(3000) },
+          { nonce: '\u00e9'.repeat(300) },
+        ]) {
+          const res = await fetch(authorizeUrl(server, validAuthorizeParams(extra)), {
+            redirect: 'manual',
+          })
+          assert.ok(res.status < 500, `${JSON.stringify(extra).slice(0, 40)}: ${res.status}`)
+        }
+      })
+    })
+
     it('after all of that, the stored data still works: a normal flow succeeds', async () => {
       const t = await getTokens(server)
       const me = await getMe(server, `Bearer ${t.access_token}`)

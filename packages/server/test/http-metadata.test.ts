@@ -14,25 +14,69 @@ for (const db of TEST_DATABASES)
       const res = await fetch(new URL('/.well-known/oauth-authorization-server', server.url))
       assert.equal(res.status, 200)
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+      assert.equal(res.headers.get('access-control-allow-origin'), '*')
       const m = (await res.json()) as Record<string, unknown>
       // RFC 8414 3.3: the issuer MUST be identical to the one the metadata was requested for.
       assert.equal(m.issuer, server.issuer)
       assert.equal(m.authorization_endpoint, `${server.issuer}/authorize`)
       assert.equal(m.token_endpoint, `${server.issuer}/api/token`)
       assert.equal(m.revocation_endpoint, `${server.issuer}/api/revoke`)
+      assert.equal(m.introspection_endpoint, `${server.issuer}/api/introspect`)
+      assert.deepEqual(m.introspection_endpoint_auth_methods_supported, [
+        'client_secret_basic',
+        'client_secret_post',
+      ])
+      assert.equal(m.jwks_uri, `${server.issuer}/.well-known/jwks.json`)
+      assert.equal(m.userinfo_endpoint, `${server.issuer}/userinfo`)
+      assert.equal(m.end_session_endpoint, `${server.issuer}/logout`)
       assert.deepEqual(m.code_challenge_methods_supported, ['S256'])
       assert.equal(m.authorization_response_iss_parameter_supported, true) // RFC 9207 3
       assert.deepEqual(m.response_types_supported, ['code'])
-      assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token'])
+      assert.deepEqual(m.response_modes_supported, ['query'])
+      assert.deepEqual(m.grant_types_supported, [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+      ])
       assert.deepEqual([...(m.token_endpoint_auth_methods_supported as string[])].sort(), [
         'client_secret_basic',
         'client_secret_post',
         'none',
       ])
-      assert.deepEqual([...(m.scopes_supported as string[])].sort(), ['email', 'profile'])
+      assert.deepEqual([...(m.scopes_supported as string[])].sort(), ['email', 'openid', 'profile'])
+      assert.deepEqual(m.subject_types_supported, ['public'])
+      assert.deepEqual(m.id_token_signing_alg_values_supported, ['ES256'])
+      assert.deepEqual(m.prompt_values_supported, ['none', 'login', 'consent'])
+      assert.equal(m.request_parameter_supported, false)
+      assert.equal(m.request_uri_parameter_supported, false)
+      assert.equal(m.claims_parameter_supported, false)
+      assert.deepEqual([...(m.claims_supported as string[])].sort(), [
+        'at_hash',
+        'aud',
+        'auth_time',
+        'azp',
+        'email',
+        'email_verified',
+        'exp',
+        'iat',
+        'iss',
+        'name',
+        'nonce',
+        'preferred_username',
+        'sub',
+      ])
       for (const v of Object.values(m)) {
         if (typeof v === 'string' && v.startsWith('http')) assert.ok(v.startsWith(server.issuer))
       }
+    })
+
+    it('GET /.well-known/openid-configuration is the same document (OIDC Discovery 4.2)', async () => {
+      const oidc = await fetch(new URL('/.well-known/openid-configuration', server.url))
+      assert.equal(oidc.status, 200)
+      assert.match(oidc.headers.get('content-type') ?? '', /^application\/json/)
+      const oauth = await fetch(new URL('/.well-known/oauth-authorization-server', server.url))
+      // OIDC Discovery 4.3: issuer identical to the URL the document was fetched under.
+      assert.deepEqual(await oidc.json(), await oauth.json())
     })
 
     it('GET /healthz -> 200', async () => {

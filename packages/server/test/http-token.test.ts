@@ -66,7 +66,11 @@ for (const db of TEST_DATABASES)
       assert.equal(res.json.token_type, 'Bearer')
       assert.equal(res.json.expires_in, 3600)
       assert.equal(res.json.scope, 'profile email')
-      assert.match(res.json.access_token as string, /^[A-Za-z0-9_-]{43}$/)
+      // The default access token format is an RFC 9068 JWT (opaque: see http-jwt.test.ts).
+      assert.match(
+        res.json.access_token as string,
+        /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+      )
       assert.match(res.json.refresh_token as string, /^[A-Za-z0-9_-]{43}$/)
       assert.notEqual(res.json.access_token, res.json.refresh_token)
     })
@@ -256,7 +260,8 @@ for (const db of TEST_DATABASES)
       })
       for (const grantType of [
         'password',
-        'client_credentials',
+        // client_credentials is supported now (for confidential clients only): a public client
+        // gets unauthorized_client, see http-client-credentials.test.ts.
         'implicit',
         'urn:x',
         'Refresh_Token',

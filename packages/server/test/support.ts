@@ -70,6 +70,8 @@ export async function getCode(
     /** false: no code_challenge (only confidential clients may do that). */
     pkce?: boolean
     jar?: CookieJar
+    /** More authorization request parameters (nonce, prompt, resource, ...). */
+    extra?: Record<string, string>
   } = {},
 ) {
   const { verifier, challenge } = pkcePair()
@@ -84,6 +86,7 @@ export async function getCode(
       state: opts.state ?? 'st-' + randomBytes(4).toString('hex'),
       code_challenge: pkce ? challenge : undefined,
       code_challenge_method: pkce ? 'S256' : undefined,
+      ...opts.extra,
     }),
     server,
     { jar: opts.jar ?? sessionJar(server) },
@@ -172,6 +175,51 @@ export const NO_REFRESH_CLIENT: ClientConfig = {
   grant_types: ['authorization_code'],
   scope: 'profile email',
 }
+/** An OpenID Connect SPA: the openid scope, and where it may be sent after logout. */
+export const OIDC_CLIENT: ClientConfig = {
+  client_id: 'oidc-spa',
+  client_name: 'OIDC SPA',
+  redirect_uris: ['http://127.0.0.1/callback'],
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code', 'refresh_token'],
+  scope: 'openid profile email',
+  post_logout_redirect_uris: ['http://127.0.0.1/signed-out'],
+}
+/** A confidential OIDC client that is also a resource server (introspection). */
+export const RS_SECRET = 'rs-secret-0123456789-abcdefghijklmnopqrs'
+export const RS_CLIENT: ClientConfig = {
+  client_id: 'rs-app',
+  client_name: 'Resource Server App',
+  redirect_uris: ['http://127.0.0.1/rs-callback'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  client_secret: RS_SECRET,
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scope: 'openid profile email',
+  post_logout_redirect_uris: ['http://127.0.0.1/rs-signed-out'],
+}
+/** A machine client: client_credentials only, no redirect URI. */
+export const MACHINE_SECRET = 'machine-secret-0123456789-abcdefghijklm'
+export const MACHINE_CLIENT: ClientConfig = {
+  client_id: 'machine',
+  client_name: 'Machine',
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_post',
+  client_secret: MACHINE_SECRET,
+  grant_types: ['client_credentials'],
+  scope: 'profile',
+}
+
+/** The parts of a compact JWS, decoded without verification (tests verify with jose). */
+export function decodeJwt(token: string): {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+} {
+  const [h, p] = token.split('.')
+  const dec = (s: string | undefined) =>
+    JSON.parse(Buffer.from(s ?? '', 'base64url').toString()) as Record<string, unknown>
+  return { header: dec(h), payload: dec(p) }
+}
+
 export const ALL_CLIENTS: ClientConfig[] = [
   TEST_CLIENT,
   CONFIDENTIAL_CLIENT,

@@ -24,6 +24,13 @@ export function clientCommands(program: Command): void {
     .option('--auth-method <method>', 'none | client_secret_basic | client_secret_post', 'none')
     .option('--scope <scope>', 'space-separated scopes the client may request', 'profile email')
     .option('--no-refresh', 'do not issue refresh tokens to this client')
+    .option('--client-credentials', 'also allow the client_credentials grant (confidential only)')
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'where /logout may send the user afterwards (repeat for several)',
+      collect,
+    )
+    .option('--access-token-format <format>', 'jwt | opaque (default: the server setting)')
     .option('-c, --config <file>')
     .option('--database <url>')
     .option('--json', 'print the result as JSON')
@@ -36,6 +43,9 @@ export function clientCommands(program: Command): void {
           authMethod: string
           scope: string
           refresh: boolean
+          clientCredentials?: boolean
+          postLogoutRedirectUri?: string[]
+          accessTokenFormat?: string
           json?: boolean
         },
       ) => {
@@ -48,10 +58,14 @@ export function clientCommands(program: Command): void {
           redirect_uris: opts.redirectUri,
           token_endpoint_auth_method: opts.authMethod,
           client_secret: secret,
-          grant_types: opts.refresh
-            ? ['authorization_code', 'refresh_token']
-            : ['authorization_code'],
+          grant_types: [
+            'authorization_code',
+            ...(opts.refresh ? ['refresh_token'] : []),
+            ...(opts.clientCredentials ? ['client_credentials'] : []),
+          ],
           scope: opts.scope,
+          post_logout_redirect_uris: opts.postLogoutRedirectUri,
+          access_token_format: opts.accessTokenFormat,
         })
         if (!parsed.success) {
           const lines = parsed.error.issues.map((i) => `  - ${optionName(i.path)}: ${i.message}`)
@@ -124,6 +138,9 @@ function optionName(path: PropertyKey[]): string {
     redirect_uris: '--redirect-uri',
     token_endpoint_auth_method: '--auth-method',
     scope: '--scope',
+    grant_types: '--client-credentials',
+    post_logout_redirect_uris: '--post-logout-redirect-uri',
+    access_token_format: '--access-token-format',
   }
   const key = String(path[0] ?? '')
   return (map[key] ?? key) + (path.length > 1 ? ` #${Number(path[1]) + 1}` : '')

@@ -4,6 +4,7 @@ import { CliError } from './options.ts'
 import { serveCommand, devCommand, migrateCommand } from './serve.ts'
 import { clientCommands } from './clients.ts'
 import { userCommands } from './users.ts'
+import { keyCommands } from './keys.ts'
 
 const program = new Command()
   .name('pixie')
@@ -16,6 +17,7 @@ devCommand(program)
 migrateCommand(program)
 clientCommands(program)
 userCommands(program)
+keyCommands(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -140,3 +140,23 @@ const UNAVAILABLE_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
 ]
+
+/** RFC 8707 2: a resource indicator that is not acceptable. */
+export class InvalidTarget extends OAuthError {
+  readonly error = 'invalid_target'
+}
+
+/** OIDC Core 3.1.2.6: prompt=none and the user is not signed in (or must sign in again). */
+export class LoginRequired extends OAuthError {
+  readonly error = 'login_required'
+}
+
+/** OIDC Core 3.1.2.6: prompt=none and the user has not consented to these scopes. */
+export class ConsentRequired extends OAuthError {
+  readonly error = 'consent_required'
+}
+
+/** OIDC Core 3.1.2.6: prompt=none and some other interaction would be needed. */
+export class InteractionRequired extends OAuthError {
+  readonly error = 'interaction_required'
+}

@@ -23,9 +23,16 @@ export function readParams(search: URLSearchParams): { params: Params; duplicate
   return { params, duplicates }
 }
 
-/** readParams, failing on any duplicate with invalid_request. */
-export function readUniqueParams(search: URLSearchParams): Params {
-  const { params, duplicates } = readParams(search)
+/**
+ * readParams, failing on any duplicate with invalid_request; `repeatable` names the parameters a
+ * spec lets a request repeat (RFC 8707 `resource`), read separately with getAll.
+ */
+export function readUniqueParams(
+  search: URLSearchParams,
+  repeatable: readonly string[] = [],
+): Params {
+  const { params, duplicates: all } = readParams(search)
+  const duplicates = all.filter((d) => !repeatable.includes(d))
   if (duplicates.length > 0) {
     throw new InvalidRequest(`parameter sent more than once: ${duplicates.join(', ')}`)
   }

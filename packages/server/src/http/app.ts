@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Hono } from 'hono'
 import type { Config } from '../config.ts'
+import { KeyRing } from '../crypto/signing-keys.ts'
 import { asOAuthError, OAuthError } from '../core/errors.ts'
 import { createMemoryRateLimits, type RateLimits } from '../rate-limit.ts'
 import type { Store } from '../storage/store.ts'
@@ -11,6 +12,10 @@ import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
 import { metadataRoutes } from './routes/metadata.ts'
 import { revokeRoutes } from './routes/revoke.ts'
+import { introspectRoutes } from './routes/introspect.ts'
+import { jwksRoutes } from './routes/jwks.ts'
+import { logoutRoutes } from './routes/logout.ts'
+import { userinfoRoutes } from './routes/userinfo.ts'
 import { tokenError, tokenRoutes } from './routes/token.ts'
 
 const CSS = readFileSync(new URL('../views/pixie.css', import.meta.url), 'utf8')
@@ -22,6 +27,21 @@ export interface AppOptions {
   log?: AppDeps['log']
   /** Defaults to per-process memory limits (startServer passes the shared ones). */
   rateLimits?: RateLimits
+  /** Defaults to a key ring on the store; PIXIE_SECRET encrypts the private keys. */
+  keys?: KeyRing
+}
+
+/** The longest lifetime of anything Pixie signs: a retired key stays published this long. */
+export function maxSignedTtl(config: Config): number {
+  return Math.max(config.access_token_ttl, config.id_token_ttl)
+}
+
+export function keyRingFor(store: Store, config: Config, env = process.env): KeyRing {
+  return new KeyRing(store, {
+    alg: config.signing_alg,
+    secret: env.PIXIE_SECRET || undefined,
+    maxTokenTtl: maxSignedTtl(config),
+  })
 }
 
 /** The whole HTTP surface; `app.fetch` is a standard fetch handler. */
@@ -31,6 +51,7 @@ export function createApp(options: AppOptions): Hono {
     config: options.config,
     cors: new CorsPolicy(options.store),
     rateLimits: options.rateLimits ?? createMemoryRateLimits(options.config),
+    keys: options.keys ?? keyRingFor(options.store, options.config),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     secureCookies: options.config.issuer.startsWith('https:'),
     log: options.log ?? defaultLog(options.config.log_level),
@@ -50,6 +71,10 @@ export function createApp(options: AppOptions): Hono {
   tokenRoutes(app, deps)
   meRoutes(app, deps)
   revokeRoutes(app, deps)
+  introspectRoutes(app, deps)
+  jwksRoutes(app, deps)
+  userinfoRoutes(app, deps)
+  logoutRoutes(app, deps)
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404))
 
@@ -61,7 +86,9 @@ export function createApp(options: AppOptions): Hono {
       deps.log('error', 'request failed', { path: c.req.path, err: String(err) })
     // 503: the database is away; clients and browsers may retry shortly.
     if (error.status === 503) c.header('Retry-After', '5')
-    if (c.req.path === '/api/token' || c.req.path === '/api/revoke') return tokenError(c, error)
+    if (['/api/token', '/api/revoke', '/api/introspect'].includes(c.req.path)) {
+      return tokenError(c, error)
+    }
     if (c.req.method === 'GET' && c.req.path === '/authorize') return showError(c, error)
     if (c.req.path === '/login' || c.req.path === '/consent') return showError(c, error)
     return c.json(error.toJSON(), error.status as 400)

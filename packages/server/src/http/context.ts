@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts'
+import type { KeyRing } from '../crypto/signing-keys.ts'
 import type { Store } from '../storage/store.ts'
 import type { CorsPolicy } from './cors.ts'
 import type { RateLimits } from '../rate-limit.ts'
@@ -9,6 +10,8 @@ export interface AppDeps {
   config: Config
   cors: CorsPolicy
   rateLimits: RateLimits
+  /** The signing keys (id_token, JWT access tokens) and the JWKS, shared through the store. */
+  keys: KeyRing
   /** Unix seconds; injectable so tests can move time. */
   now: () => number
   /** Cookies get `Secure` when the issuer is https. */

@@ -2,6 +2,8 @@ import type { Context } from 'hono'
 import { originOf } from '../core/redirect-uri.ts'
 import type { ClientRecord, Store } from '../storage/store.ts'
 
+const METHODS: Record<string, string> = { '/v1/me': 'GET', '/userinfo': 'GET, POST' }
+
 /**
  * CORS for the endpoints a single-page app calls with fetch (/api/token, /api/revoke, /v1/me): an origin is
  * allowed exactly when it is the origin (scheme, host, port) of a redirect URI of the client
@@ -43,7 +45,7 @@ export class CorsPolicy {
     c.header('Vary', 'Origin')
     if (origin && (await this.anyClientOrigin(origin))) {
       c.header('Access-Control-Allow-Origin', origin)
-      c.header('Access-Control-Allow-Methods', c.req.path === '/v1/me' ? 'GET' : 'POST')
+      c.header('Access-Control-Allow-Methods', METHODS[c.req.path] ?? 'POST')
       c.header('Access-Control-Allow-Headers', allowHeaders)
       c.header('Access-Control-Max-Age', '600')
     }

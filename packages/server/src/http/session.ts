@@ -45,6 +45,13 @@ export async function startSession(
   return session
 }
 
+/** Ends the browser session: the row and the cookie. */
+export async function endSession(c: Context, store: Store, opts: CookieOptions): Promise<void> {
+  const id = getCookie(c, SESSION_COOKIE)
+  if (id && id.length <= 100) await store.deleteSession(hashToken(id))
+  clearSessionCookie(c, opts)
+}
+
 export function clearSessionCookie(c: Context, opts: CookieOptions): void {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: opts.secure })
 }

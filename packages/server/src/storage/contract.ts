@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import type { ClientRecord, GrantRecord, Store, UserRecord } from './store.ts'
+import type { ClientRecord, GrantRecord, SigningKeyRecord, Store, UserRecord } from './store.ts'
 
 const NOW = 1_800_000_000
 
@@ -232,6 +232,78 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       )
       assert.equal(await store.deleteClient(c.clientId), true)
       assert.equal(await store.getGrant(g.id), undefined)
+    })
+
+    it('clients keep their token format and post-logout redirect URIs', async () => {
+      const c = client({
+        accessTokenFormat: 'opaque',
+        postLogoutRedirectUris: ['https://app.example/bye', 'https://app.example/bye2'],
+      })
+      assert.equal(await store.createClient(c), true)
+      assert.deepEqual(await store.getClient(c.clientId), c)
+    })
+
+    it('grants keep nonce and resources; a client_credentials grant has no user', async () => {
+      const { c, u } = await seed()
+      const g = grant(c, u, {
+        nonce: 'n-0S6_WzA2Mj',
+        resource: ['https://a.example', 'https://b.example/api'],
+      })
+      await store.createGrant(g)
+      assert.deepEqual(await store.getGrant(g.id), g)
+      const machine = grant(c, u, { userId: null, redirectUri: '', codeChallenge: null })
+      await store.createGrant(machine)
+      assert.equal((await store.getGrant(machine.id))?.userId, null)
+      await store.saveTokens(
+        {
+          tokenHash: `at-${randomUUID()}`,
+          grantId: machine.id,
+          clientId: c.clientId,
+          userId: null,
+          scope: ['profile'],
+          expiresAt: NOW + 60,
+        },
+        null,
+      )
+    })
+
+    it('signing keys: listed oldest first, retired at a given time, deleted once long retired', async () => {
+      const key = (kid: string, createdAt: number): SigningKeyRecord => ({
+        kid,
+        alg: 'ES256',
+        publicJwk: JSON.stringify({ kty: 'EC', kid }),
+        privateKey: 'enc:v1:a.b.c',
+        createdAt,
+        activatesAt: createdAt,
+        retiredAt: null,
+      })
+      const before = (await store.listSigningKeys()).length
+      const a = key(`a-${randomUUID()}`, NOW)
+      const b = key(`b-${randomUUID()}`, NOW + 10)
+      await store.createSigningKey(b)
+      await store.createSigningKey(a)
+      await assert.rejects(store.createSigningKey(a)) // kid is unique
+      const listed = (await store.listSigningKeys()).filter((k) => [a.kid, b.kid].includes(k.kid))
+      assert.deepEqual(listed, [a, b])
+      await store.retireSigningKeys(b.kid, NOW + 100)
+      const after = await store.listSigningKeys()
+      assert.equal(after.find((k) => k.kid === a.kid)?.retiredAt, NOW + 100)
+      assert.equal(after.find((k) => k.kid === b.kid)?.retiredAt, null)
+      // Already retired keys keep their time.
+      await store.retireSigningKeys(b.kid, NOW + 200)
+      assert.equal(
+        (await store.listSigningKeys()).find((k) => k.kid === a.kid)?.retiredAt,
+        NOW + 100,
+      )
+      assert.equal(await store.deleteSigningKeysRetiredBefore(NOW + 100), 0)
+      assert.ok((await store.deleteSigningKeysRetiredBefore(NOW + 101)) >= 1)
+      const left = await store.listSigningKeys()
+      assert.equal(
+        left.find((k) => k.kid === a.kid),
+        undefined,
+      )
+      assert.ok(left.find((k) => k.kid === b.kid))
+      assert.ok(left.length <= before + 1)
     })
 
     it('deleteExpired removes unredeemed expired codes, ended families and sessions only', async () => {

@@ -1,13 +1,13 @@
 import { html } from 'hono/html'
 import { SCOPES } from '../config.ts'
-import { hiddenParams, layout, type Html } from './layout.ts'
+import { hiddenParams, layout, type FormParams, type Html } from './layout.ts'
 
 export interface ConsentView {
   clientName: string
   userName: string
   redirectHost: string
   scopes: string[]
-  params: Record<string, string>
+  params: FormParams
   csrfToken: string
 }
 

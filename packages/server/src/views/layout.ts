@@ -22,9 +22,13 @@ export function layout(title: string, body: Html): Html {
     </html>`
 }
 
+/** Hidden form fields: a record, or name/value pairs when a name repeats (RFC 8707 resource). */
+export type FormParams = Record<string, string> | Array<[string, string]>
+
 /** The authorization request travels through the forms as hidden fields and is re-checked. */
-export function hiddenParams(params: Record<string, string>): Html {
-  return html`${Object.entries(params).map(
+export function hiddenParams(params: FormParams): Html {
+  const pairs = Array.isArray(params) ? params : Object.entries(params)
+  return html`${pairs.map(
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
   )}`
 }

@@ -1,9 +1,9 @@
 import { html } from 'hono/html'
-import { hiddenParams, layout, type Html } from './layout.ts'
+import { hiddenParams, layout, type FormParams, type Html } from './layout.ts'
 
 export interface LoginView {
   clientName: string
-  params: Record<string, string>
+  params: FormParams
   csrfToken: string
   error?: string
   username?: string

@@ -35,8 +35,8 @@ export async function issueCode(
     createdAt: now,
     expiresAt: now + lifetimes.refreshTokenTtl,
     revokedAt: null,
-    nonce: null,
-    resource: null,
+    nonce: request.nonce,
+    resource: request.resource,
   })
   return code
 }

@@ -9,6 +9,7 @@ import {
 import { readParams } from '../params.ts'
 import { checkPkceRequest } from '../pkce.ts'
 import { checkRedirectUri } from '../redirect-uri.ts'
+import { parseResources } from '../resource.ts'
 import { checkRequestedScope } from '../scope.ts'
 
 /** An authorization request that passed every check. */
@@ -18,8 +19,18 @@ export interface AuthorizationRequest {
   scopes: string[]
   state: string | undefined
   codeChallenge: string | null
-  /** The validated parameters, to carry through the login and consent forms. */
-  params: Record<string, string>
+  /** OIDC Core 3.1.2.1: echoed in the id_token. */
+  nonce: string | null
+  /** OIDC Core 3.1.2.1 prompt values (none, login, consent). */
+  prompt: string[]
+  /** OIDC Core 3.1.2.1: seconds since the last sign-in after which the user must sign in again. */
+  maxAge: number | null
+  /** OIDC Core 3.1.2.1: prefills the username. */
+  loginHint: string | undefined
+  /** RFC 8707 resource indicators: the audiences of the access tokens. */
+  resource: string[] | null
+  /** The validated parameters, to carry through the login and consent forms (in order). */
+  params: Array<[string, string]>
 }
 
 /** Where a redirectable error goes: the checked redirect URI and the state to echo. */
@@ -40,7 +51,14 @@ const FORWARDED = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'nonce',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'resource',
 ] as const
+
+const PROMPTS = ['none', 'login', 'consent']
 
 /**
  * The authorization endpoint's checks, in order (RFC 6749 4.1.1, OAuth 2.1 4.1.1). Until the
@@ -63,8 +81,10 @@ export async function validateAuthorizationRequest(
     const redirectUri = checkRedirectUri(params.redirect_uri, client.redirectUris)
     // From here on, errors go back to the client's redirect URI.
     target = { redirectUri, state: duplicates.includes('state') ? undefined : params.state }
-    if (duplicates.length > 0) {
-      throw new InvalidRequest(`parameter sent more than once: ${duplicates.join(', ')}`)
+    // RFC 8707 2: resource is the one parameter that may be repeated.
+    const repeated = duplicates.filter((d) => d !== 'resource')
+    if (repeated.length > 0) {
+      throw new InvalidRequest(`parameter sent more than once: ${repeated.join(', ')}`)
     }
     checkResponseType(params.response_type)
     if (!client.grantTypes.includes('authorization_code')) {
@@ -77,10 +97,15 @@ export async function validateAuthorizationRequest(
     const isPublic = client.tokenEndpointAuthMethod === 'none'
     const { challenge } = checkPkceRequest(params, isPublic)
     const scopes = checkRequestedScope(params.scope, client.scope, supportedScopes)
-    const forwarded: Record<string, string> = {}
+    const nonce = checkNonce(params.nonce)
+    const prompt = checkPrompt(params.prompt)
+    const maxAge = checkMaxAge(params.max_age)
+    const resource = parseResources(search.getAll('resource').filter((r) => r !== ''))
+    const loginHint = params.login_hint?.slice(0, 64)
+    const forwarded: Array<[string, string]> = []
     for (const name of FORWARDED) {
-      const v = params[name]
-      if (v !== undefined) forwarded[name] = v
+      if (name === 'resource') for (const r of resource ?? []) forwarded.push([name, r])
+      else if (params[name] !== undefined) forwarded.push([name, params[name]])
     }
     return {
       ok: true,
@@ -90,6 +115,11 @@ export async function validateAuthorizationRequest(
         scopes,
         state: params.state,
         codeChallenge: challenge,
+        nonce,
+        prompt,
+        maxAge,
+        loginHint,
+        resource,
         params: forwarded,
       },
     }
@@ -117,4 +147,32 @@ function checkResponseType(responseType: string | undefined): void {
   if (responseType !== 'code') {
     throw new UnsupportedResponseType('response_type must be code')
   }
+}
+
+/** OIDC Core 3.1.2.1 nonce: any string; bounded so it cannot bloat the grant row. */
+function checkNonce(nonce: string | undefined): string | null {
+  if (nonce === undefined) return null
+  if (nonce.length > 512) throw new InvalidRequest('nonce is too long (at most 512 characters)')
+  return nonce
+}
+
+/** OIDC Core 3.1.2.1 prompt: space-delimited; `none` with any other value is an error. */
+function checkPrompt(prompt: string | undefined): string[] {
+  if (prompt === undefined) return []
+  const values = [...new Set(prompt.split(' ').filter((v) => v !== ''))]
+  for (const v of values) {
+    if (!PROMPTS.includes(v)) throw new InvalidRequest(`unsupported prompt value: ${v}`)
+  }
+  // OIDC Core 3.1.2.1: none MUST NOT be combined with other values.
+  if (values.includes('none') && values.length > 1) {
+    throw new InvalidRequest('prompt=none cannot be combined with other values')
+  }
+  return values
+}
+
+/** OIDC Core 3.1.2.1 max_age: a non-negative number of seconds. */
+function checkMaxAge(maxAge: string | undefined): number | null {
+  if (maxAge === undefined) return null
+  if (!/^\d{1,10}$/.test(maxAge)) throw new InvalidRequest('max_age must be a number of seconds')
+  return Number(maxAge)
 }

@@ -3,7 +3,8 @@ import type { ClientRecord, Store } from '../../storage/store.ts'
 import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import type { Params } from '../params.ts'
 import { checkPkceVerifier } from '../pkce.ts'
-import { issueTokens, type TokenLifetimes, type TokenResponse } from './issue-tokens.ts'
+import { checkTokenResources } from '../resource.ts'
+import { issueTokens, type TokenPolicy, type TokenResponse } from './issue-tokens.ts'
 
 /**
  * grant_type=authorization_code (RFC 6749 4.1.3, OAuth 2.1 4.1.3, RFC 7636 4.5).
@@ -13,7 +14,8 @@ export async function exchangeAuthorizationCode(
   store: Store,
   client: ClientRecord,
   params: Params,
-  lifetimes: TokenLifetimes,
+  resources: string[] | null,
+  policy: TokenPolicy,
   now: number,
 ): Promise<TokenResponse> {
   const { code, redirect_uri: redirectUri, code_verifier: verifier } = params
@@ -37,6 +39,12 @@ export async function exchangeAuthorizationCode(
   if (grant.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match')
   if (grant.revokedAt !== null) throw new InvalidGrant('grant was revoked')
   checkPkceVerifier(verifier, grant.codeChallenge)
+  const resource = checkTokenResources(resources, grant.resource)
 
-  return issueTokens(store, client, grant, grant.scope, lifetimes, now)
+  return issueTokens(store, client, grant, grant.scope, policy, now, {
+    resource,
+    // OIDC Core 3.1.3.3: an authentication request (scope openid) gets an id_token.
+    idToken: grant.scope.includes('openid'),
+    nonce: grant.nonce,
+  })
 }

@@ -2,10 +2,11 @@ import { hashToken } from '../../crypto/hash.ts'
 import type { ClientRecord, Store } from '../../storage/store.ts'
 import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors.ts'
 import type { Params } from '../params.ts'
+import { checkTokenResources } from '../resource.ts'
 import { checkNarrowedScope, parseScope } from '../scope.ts'
-import { issueTokens, type TokenLifetimes, type TokenResponse } from './issue-tokens.ts'
+import { issueTokens, type TokenPolicy, type TokenResponse } from './issue-tokens.ts'
 
-export interface RefreshPolicy extends TokenLifetimes {
+export interface RefreshPolicy extends TokenPolicy {
   /**
    * Seconds after a rotation during which the rotated token is still honoured once more with a
    * fresh pair: two tabs refreshing at the same instant both stay signed in. Outside the window a
@@ -19,6 +20,7 @@ export async function exchangeRefreshToken(
   store: Store,
   client: ClientRecord,
   params: Params,
+  resources: string[] | null,
   policy: RefreshPolicy,
   now: number,
 ): Promise<TokenResponse> {
@@ -53,5 +55,11 @@ export async function exchangeRefreshToken(
   const scopes = checkNarrowedScope(scope, record.scope)
   // RFC 6749 6: only the access token is narrowed; the new refresh token's scope MUST be
   // identical to that of the refresh token presented.
-  return issueTokens(store, client, grant, scopes, policy, now, record.scope)
+  const resource = checkTokenResources(resources, grant.resource)
+  return issueTokens(store, client, grant, scopes, policy, now, {
+    refreshScopes: record.scope,
+    resource,
+    // OIDC Core 12.2: an id_token may come with a refresh; it SHOULD NOT carry a nonce.
+    idToken: scopes.includes('openid'),
+  })
 }

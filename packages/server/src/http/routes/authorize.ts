@@ -6,7 +6,13 @@ import {
   type AuthorizationValidation,
 } from '../../core/authorize/request.ts'
 import { errorRedirect, successRedirect } from '../../core/authorize/response.ts'
-import { AccessDenied, InvalidRequest, type OAuthError } from '../../core/errors.ts'
+import {
+  AccessDenied,
+  ConsentRequired,
+  InvalidRequest,
+  LoginRequired,
+  type OAuthError,
+} from '../../core/errors.ts'
 import { includesAll } from '../../core/scope.ts'
 import { SCOPES } from '../../config.ts'
 import { dummyPasswordHash, verifyPassword } from '../../crypto/password.ts'
@@ -36,9 +42,20 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
   app.get('/authorize', async (c) => {
     const result = await validate(readQuery(c))
     if (!result.ok) return refuse(c, result)
+    const { request } = result
     const session = await currentSession(c, store, deps.now())
-    if (!session) return showLogin(c, result.request)
-    return continueSignedIn(c, result.request, session, 302)
+    if (!session || mustSignInAgain(request, session, deps.now())) {
+      // OIDC Core 3.1.2.1: prompt=none MUST NOT display a page; login_required instead.
+      if (request.prompt.includes('none')) {
+        return refuse(c, {
+          ok: false,
+          error: new LoginRequired('the user must sign in'),
+          target: { redirectUri: request.redirectUri, state: request.state },
+        })
+      }
+      return showLogin(c, request, 200, undefined, request.loginHint)
+    }
+    return continueSignedIn(c, request, session, 302)
   })
 
   app.post('/login', async (c) => {
@@ -71,7 +88,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     await deps.rateLimits.loginSucceeded(username, ip)
     await startSession(c, store, user.id, config.session_ttl, deps.now(), cookieOpts)
     // 303: the browser follows with a GET, and the authorization request resumes.
-    return c.redirect(`/authorize?${new URLSearchParams(result.request.params)}`, 303)
+    return c.redirect(`/authorize?${new URLSearchParams(afterLogin(result.request.params))}`, 303)
   })
 
   app.post('/consent', async (c) => {
@@ -111,7 +128,17 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     status: 302 | 303,
   ): Promise<Response> {
     const consented = await store.getConsent(session.userId, request.client.clientId)
-    if (includesAll(consented, request.scopes)) return redirectWithCode(c, request, session, status)
+    // OIDC Core 3.1.2.1: prompt=consent asks again even when consent was given before.
+    const mustAsk = request.prompt.includes('consent') || !includesAll(consented, request.scopes)
+    if (!mustAsk) return redirectWithCode(c, request, session, status)
+    if (request.prompt.includes('none')) {
+      // OIDC Core 3.1.2.6: consent would be needed, but no page may be shown.
+      return refuse(c, {
+        ok: false,
+        error: new ConsentRequired('the user has not consented to these scopes'),
+        target: { redirectUri: request.redirectUri, state: request.state },
+      })
+    }
     const user = await store.getUserById(session.userId)
     if (!user) return showLogin(c, request)
     setPageHeaders(c, formTargets(request))
@@ -220,6 +247,33 @@ export function showError(c: Context, error: OAuthError): Response | Promise<Res
     errorPage('This sign-in link is not valid', error.description, error.error),
     error.status >= 500 ? (error.status as 500 | 503) : 400,
   )
+}
+
+/**
+ * OIDC Core 3.1.2.1: prompt=login, or a session older than max_age, means the user signs in
+ * again whatever session there is.
+ */
+function mustSignInAgain(request: AuthorizationRequest, session: SessionRecord, now: number) {
+  if (request.prompt.includes('login')) return true
+  return request.maxAge !== null && now - session.authTime > request.maxAge
+}
+
+/**
+ * The request to resume after a login: prompt=login and max_age are satisfied by it (and would
+ * ask again if the clock ticked over a second on the way back).
+ */
+function afterLogin(params: Array<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (const [name, value] of params) {
+    if (name === 'max_age') continue
+    if (name === 'prompt') {
+      const rest = value.split(' ').filter((v) => v !== 'login' && v !== '')
+      if (rest.length > 0) out.push([name, rest.join(' ')])
+      continue
+    }
+    out.push([name, value])
+  }
+  return out
 }
 
 function withoutFields(form: URLSearchParams, names: string[]): URLSearchParams {

@@ -18,7 +18,7 @@ export function meRoutes(app: Hono, deps: AppDeps): void {
     c.header('Cache-Control', 'no-store')
     try {
       const token = readBearer(c.req.header('authorization'))
-      const record = await checkAccessToken(store, token, 'profile', deps.now())
+      const record = await checkAccessToken(store, token, 'profile', deps.now(), deps.config.issuer)
       // A client_credentials token has no user: there is no profile to show.
       if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
       // The client is needed only to answer CORS, so only when there is an Origin to answer.

@@ -5,15 +5,30 @@ import type { ClientRecord } from '../../storage/store.ts'
 import type { AppDeps } from '../context.ts'
 import { readForm } from '../form.ts'
 import { RateLimited } from '../../rate-limit.ts'
+import { SCOPES } from '../../config.ts'
+import type { RefreshPolicy } from '../../core/token/refresh-token.ts'
 
-/** POST /api/token (RFC 6749 3.2). Rules live in core/token; this is only the HTTP edge. */
-export function tokenRoutes(app: Hono, deps: AppDeps): void {
-  const { store, config, cors } = deps
-  const policy = {
+const SUPPORTED_SCOPES = Object.keys(SCOPES)
+
+/** The token settings of the configuration, with the shared key ring as signer. */
+export function tokenPolicy(deps: AppDeps): RefreshPolicy {
+  const { config } = deps
+  return {
     accessTokenTtl: config.access_token_ttl,
     refreshTokenTtl: config.refresh_token_ttl,
     reuseInterval: config.refresh_token_reuse_interval,
+    issuer: config.issuer,
+    accessTokenFormat: config.access_token_format,
+    idTokenTtl: config.id_token_ttl,
+    defaultAudience: config.issuer,
+    signer: (now) => deps.keys.signer(now),
   }
+}
+
+/** POST /api/token (RFC 6749 3.2). Rules live in core/token; this is only the HTTP edge. */
+export function tokenRoutes(app: Hono, deps: AppDeps): void {
+  const { store, cors } = deps
+  const policy = tokenPolicy(deps)
 
   app.options('/api/token', (c) => cors.preflight(c, 'Content-Type, Authorization'))
 
@@ -35,6 +50,7 @@ export function tokenRoutes(app: Hono, deps: AppDeps): void {
         body,
         c.req.header('authorization'),
         policy,
+        SUPPORTED_SCOPES,
         deps.now(),
         getClient,
       )
