@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import SQLite from 'better-sqlite3'
 import { openSqliteStore } from '../src/storage/sqlite.ts'
 import { client, grant, user } from '../src/storage/contract.ts'
 
@@ -51,6 +52,63 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       assert.equal((await store.redeemCode(g.codeHash, 1)).status, 'redeemed')
       assert.equal((await store.redeemCode(g.codeHash, 2)).status, 'already_used')
     } finally {
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('group commit: a write settles only once committed, and the writes of one tick commit together', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pixie-group-'))
+    const path = join(dir, 'g.db')
+    const store = openSqliteStore(path)
+    const other = new SQLite(path, { readonly: true }) // another process's view of the file
+    try {
+      await store.migrate()
+      const c = client()
+      const u = user()
+      await store.createClient(c)
+      await store.createUser(u)
+      const seen = (id: string) =>
+        other.prepare('select 1 from grants where id = ?').get(id) !== undefined
+      const grants = Array.from({ length: 5 }, () => grant(c, u))
+      let settled = 0
+      const writes = grants.map((g) => store.createGrant(g).then(() => settled++))
+      // Written inside the open group, not yet committed: nobody else sees them, nothing settled.
+      assert.equal(
+        grants.some((g) => seen(g.id)),
+        false,
+      )
+      assert.equal(settled, 0)
+      await Promise.all(writes)
+      assert.equal(
+        grants.every((g) => seen(g.id)),
+        true,
+      )
+
+      // A statement through Kysely commits the open group first (no nested transactions).
+      const late = grant(c, u)
+      const write = store.createGrant(late)
+      assert.equal(seen(late.id), false)
+      assert.equal((await store.listClients()).length, 1)
+      assert.equal(seen(late.id), true)
+      await write
+
+      // A failing write (a duplicate code) fails alone; the others of its group commit.
+      const a = grant(c, u)
+      const dup = grant(c, u, { codeHash: a.codeHash })
+      const b = grant(c, u)
+      const results = await Promise.allSettled([
+        store.createGrant(a),
+        store.createGrant(dup),
+        store.createGrant(b),
+      ])
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      )
+      assert.equal(seen(a.id) && seen(b.id) && !seen(dup.id), true)
+    } finally {
+      other.close()
       await store.close()
       rmSync(dir, { recursive: true, force: true })
     }

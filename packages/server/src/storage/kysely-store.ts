@@ -30,10 +30,13 @@ import type {
  * (`UPDATE ... WHERE used IS NULL RETURNING`) are the same.
  */
 /**
- * Runs a statement at once, synchronously, when the database allows it (SQLite outside a
- * transaction, sqlite.ts); undefined sends it through Kysely's driver instead.
+ * Runs a statement without Kysely's driver when the database allows it (SQLite, see
+ * sqlite-connection.ts); undefined sends it through Kysely's driver instead.
  */
-export type DirectExecutor = (sql: string, parameters: unknown[]) => QueryResult<any> | undefined
+export type DirectExecutor = (
+  sql: string,
+  parameters: unknown[],
+) => QueryResult<any> | Promise<QueryResult<any>> | undefined
 
 export class KyselyStore implements Store {
   constructor(

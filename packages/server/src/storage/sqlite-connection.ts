@@ -1,0 +1,124 @@
+import type SQLite from 'better-sqlite3'
+import type { QueryResult, SqliteDatabase } from 'kysely'
+
+interface Waiter {
+  resolve(): void
+  reject(err: unknown): void
+}
+
+/**
+ * The server's one SQLite connection, shared by Kysely's driver and the store's hot queries.
+ *
+ * - Statements are prepared once and reused (Kysely prepares every query anew; preparing was a
+ *   tenth of the server's CPU under load). The cache is bounded, for SQL that varies (IN lists).
+ * - The hot queries run straight away (`direct`): better-sqlite3 is synchronous, so a statement
+ *   cannot interleave with anything else in this process, and skipping Kysely's connection queue
+ *   (a chain of promises around one connection) answers in the same tick.
+ * - Group commit: the writes of one turn of the event loop share one transaction, committed
+ *   before the turn ends (setImmediate), and each write's promise settles only after that COMMIT,
+ *   so no response reports a write that is not committed. With N requests in flight, one COMMIT
+ *   (WAL append, locks) serves them all. Reads run at once and see the open group's writes.
+ * - A Kysely statement first commits the open group, so Kysely's own transactions (consent,
+ *   migrations) never nest in it; while a Kysely transaction is open between its statements, the
+ *   hot queries wait in Kysely's queue like any other, so they never join it.
+ */
+export class SqliteConnection {
+  private readonly cache = new Map<string, SQLite.Statement>()
+  private group: Waiter[] | null = null
+  private readonly begin: SQLite.Statement
+  private readonly commit: SQLite.Statement
+  private readonly rollback: SQLite.Statement
+
+  constructor(
+    readonly sqlite: SQLite.Database,
+    private readonly maxStatements = 256,
+  ) {
+    this.begin = sqlite.prepare('BEGIN IMMEDIATE')
+    this.commit = sqlite.prepare('COMMIT')
+    this.rollback = sqlite.prepare('ROLLBACK')
+  }
+
+  /** What Kysely's SqliteDialect drives: every statement of it commits the open group first. */
+  forKysely(): SqliteDatabase {
+    return {
+      prepare: (sql: string) => {
+        this.flush()
+        return this.prepare(sql)
+      },
+      close: () => {
+        this.flush()
+        this.sqlite.close()
+      },
+    }
+  }
+
+  /**
+   * Runs a statement now; writes join the open group (or open one) and settle after its COMMIT.
+   * Undefined while a Kysely transaction is open: the caller then goes through Kysely's queue.
+   */
+  direct(
+    sql: string,
+    parameters: unknown[],
+  ): QueryResult<any> | Promise<QueryResult<any>> | undefined {
+    if (this.sqlite.inTransaction && this.group === null) return undefined
+    const stmt = this.prepare(sql)
+    if (stmt.readonly) return { rows: stmt.all(parameters) }
+    if (this.group === null) {
+      this.begin.run()
+      this.group = []
+      setImmediate(() => this.flush())
+    }
+    const group = this.group
+    let result: QueryResult<any>
+    try {
+      if (stmt.reader) result = { rows: stmt.all(parameters) }
+      else {
+        const { changes, lastInsertRowid } = stmt.run(parameters)
+        result = { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
+      }
+    } catch (err) {
+      // A constraint error undoes only its statement. An I/O error, a full disk or the like can
+      // roll the whole transaction back: the group's earlier writes are then gone, so they fail.
+      if (!this.sqlite.inTransaction) this.settle(group, err)
+      throw err
+    }
+    return new Promise((resolve, reject) => {
+      group.push({ resolve: () => resolve(result), reject })
+    })
+  }
+
+  /** Commits the open group, if any, and settles its writes. */
+  flush(): void {
+    const group = this.group
+    if (group === null) return
+    try {
+      this.commit.run()
+      this.settle(group)
+    } catch (err) {
+      try {
+        if (this.sqlite.inTransaction) this.rollback.run()
+      } catch {
+        // nothing more to undo
+      }
+      this.settle(group, err)
+    }
+  }
+
+  private settle(group: Waiter[], err?: unknown): void {
+    if (this.group === group) this.group = null
+    for (const w of group) {
+      if (err === undefined) w.resolve()
+      else w.reject(err)
+    }
+  }
+
+  private prepare(sql: string): SQLite.Statement {
+    let stmt = this.cache.get(sql)
+    if (!stmt) {
+      stmt = this.sqlite.prepare(sql)
+      if (this.cache.size >= this.maxStatements) this.cache.delete(this.cache.keys().next().value!)
+      this.cache.set(sql, stmt)
+    }
+    return stmt
+  }
+}
