@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The pixie CLI. `npm ci` compiles the server to dist/ (the root `prepare` script), which starts
+// The pixie CLI. `npm ci` bundles the server into dist/ (the root `prepare` script), which starts
 // in half the time; while any file of src/ is newer than that build (someone is editing), the
 // TypeScript runs through tsx's loader instead, so the CLI never runs stale code.
 import { readdirSync, statSync } from 'node:fs'
@@ -25,7 +25,7 @@ function built() {
 }
 
 if (built()) {
-  await import('../dist/cli/main.js')
+  await import('../dist/cli/main.mjs')
 } else {
   const { register } = await import('tsx/esm/api')
   register()
