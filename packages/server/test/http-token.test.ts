@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { startTestServer, TEST_DATABASES, type TestServer } from '../src/testing.ts'
 import {
   ALL_CLIENTS,
+  assertTokenError,
   basic,
   CONFIDENTIAL_CLIENT,
   CONFIDENTIAL_SECRET,
@@ -18,17 +19,6 @@ import {
   withClock,
   type ClockedServer,
 } from './support.ts'
-
-type TokenResult = Awaited<ReturnType<typeof tokenRequest>>
-
-/** RFC 6749 5.2: a JSON error with the given code and status, never cached. */
-function assertTokenError(res: TokenResult, error: string, status = 400): void {
-  assert.equal(res.status, status, JSON.stringify(res.json))
-  assert.equal(res.json.error, error, JSON.stringify(res.json))
-  assert.equal(typeof res.json.error_description, 'string')
-  assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
-  assert.equal(res.headers.get('cache-control'), 'no-store')
-}
 
 for (const db of TEST_DATABASES)
   describe(`token endpoint, RFC 6749 4.1.3 / 5 (${db})`, () => {

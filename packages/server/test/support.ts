@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
@@ -46,6 +47,17 @@ export async function tokenRequest(
   })
   const text = await res.text()
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : {} }
+}
+
+type TokenResult = Awaited<ReturnType<typeof tokenRequest>>
+
+/** RFC 6749 5.2: a JSON error with the given code and status, never cached. */
+export function assertTokenError(res: TokenResult, error: string, status = 400): void {
+  assert.equal(res.status, status, JSON.stringify(res.json))
+  assert.equal(res.json.error, error, JSON.stringify(res.json))
+  assert.equal(typeof res.json.error_description, 'string')
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/)
+  assert.equal(res.headers.get('cache-control'), 'no-store')
 }
 
 /**

@@ -1,14 +1,7 @@
-import {
-  CompiledQuery,
-  Migrator,
-  type Insertable,
-  type Kysely,
-  type QueryResult,
-  type Selectable,
-} from 'kysely'
+import { Migrator, type Insertable, type Kysely, type Selectable } from 'kysely'
 import type { Database } from './schema.ts'
 import { migrationProvider } from './migrations.ts'
-import { PreparedQuery } from './prepared.ts'
+import { PreparedQuery, type DirectExecutor } from './prepared.ts'
 import type {
   AccessTokenRecord,
   ClientRecord,
@@ -29,15 +22,6 @@ import type {
  * (sqlite.ts, postgres.ts); the queries, the migrations and the atomic single-use operations
  * (`UPDATE ... WHERE used IS NULL RETURNING`) are the same.
  */
-/**
- * Runs a statement without Kysely's driver when the database allows it (SQLite, see
- * sqlite-connection.ts); undefined sends it through Kysely's driver instead.
- */
-export type DirectExecutor = (
-  sql: string,
-  parameters: unknown[],
-) => QueryResult<any> | Promise<QueryResult<any>> | undefined
-
 export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
@@ -46,22 +30,12 @@ export class KyselyStore implements Store {
   ) {}
 
   /** Runs a prepared query: directly where `direct` can, else through Kysely. */
-  private async run<P extends Record<string, unknown>, R>(
-    query: PreparedQuery<P, R>,
-    values: P,
-  ): Promise<QueryResult<R>> {
-    const { sql, parameters } = query.bind(values)
-    return (
-      this.direct?.(sql, parameters) ??
-      this.db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
-    )
+  private run<P extends Record<string, unknown>, R>(query: PreparedQuery<P, R>, values: P) {
+    return query.execute(this.db, values, this.direct)
   }
 
-  private async first<P extends Record<string, unknown>, R>(
-    query: PreparedQuery<P, R>,
-    values: P,
-  ): Promise<R | undefined> {
-    return (await this.run(query, values)).rows[0]
+  private first<P extends Record<string, unknown>, R>(query: PreparedQuery<P, R>, values: P) {
+    return query.first(this.db, values, this.direct)
   }
 
   /** The queries of every request, compiled once (prepared.ts); the rest are built per call. */

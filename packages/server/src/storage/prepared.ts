@@ -3,6 +3,15 @@ import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'k
 type Slot = { name: string } | { value: unknown }
 
 /**
+ * Runs a statement without Kysely's driver when the database allows it (SQLite, see
+ * sqlite-connection.ts); undefined sends it through Kysely's driver instead.
+ */
+export type DirectExecutor = (
+  sql: string,
+  parameters: unknown[],
+) => QueryResult<any> | Promise<QueryResult<any>> | undefined
+
+/**
  * A Kysely query built and compiled once, then run many times with new values.
  *
  * Kysely builds an operation tree and compiles it to SQL on every call; on the token endpoint
@@ -28,14 +37,20 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
     return { sql, parameters }
   }
 
-  /** Runs on `db`, which may be a transaction of the same database. */
-  async execute(db: Kysely<any>, values: P): Promise<QueryResult<R>> {
+  /**
+   * Runs on `db` (which may be a transaction of the same database), or through `direct` when
+   * that takes the statement.
+   */
+  async execute(db: Kysely<any>, values: P, direct?: DirectExecutor): Promise<QueryResult<R>> {
     const { sql, parameters } = this.bind(values)
-    return db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
+    return (
+      direct?.(sql, parameters) ??
+      db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
+    )
   }
 
-  async first(db: Kysely<any>, values: P): Promise<R | undefined> {
-    return (await this.execute(db, values)).rows[0]
+  async first(db: Kysely<any>, values: P, direct?: DirectExecutor): Promise<R | undefined> {
+    return (await this.execute(db, values, direct)).rows[0]
   }
 
   private compile(): { sql: string; slots: Slot[] } {
