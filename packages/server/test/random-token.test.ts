@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomToken } from '../src/crypto/hash.ts'
+import { randomToken, timeOrderedId } from '../src/crypto/hash.ts'
 
 describe('randomToken (pooled CSPRNG bytes)', () => {
   it('gives 43-character base64url values of 256 bits, never the same bytes twice', () => {
@@ -27,5 +27,22 @@ describe('randomToken (pooled CSPRNG bytes)', () => {
     const expected = (8192 * 32) / 256
     const sigma = Math.sqrt(expected)
     for (const c of counts) assert.ok(Math.abs(c - expected) < 5 * sigma, `count ${c}`)
+  })
+})
+
+describe('timeOrderedId (RFC 9562 UUIDv7 grant ids)', () => {
+  it('has the UUIDv7 layout: the milliseconds, version 7, variant 10, random bits', () => {
+    const ms = Date.UTC(2026, 11, 1, 12, 0, 0, 123)
+    const id = timeOrderedId(ms)
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    assert.equal(parseInt(id.replace(/-/g, '').slice(0, 12), 16), ms)
+  })
+
+  it('sorts by time, and ids of the same millisecond differ', () => {
+    const a = timeOrderedId(1_000_000)
+    const b = timeOrderedId(1_000_001)
+    assert.ok(a < b, `${a} < ${b}`)
+    const same = new Set(Array.from({ length: 1000 }, () => timeOrderedId(5)))
+    assert.equal(same.size, 1000)
   })
 })

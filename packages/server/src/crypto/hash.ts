@@ -1,7 +1,8 @@
-import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto'
 
+/** One-shot crypto.hash: a third of createHash().update().digest()'s time on short inputs. */
 export function sha256Base64url(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return hash('sha256', value, 'base64url')
 }
 
 /** Constant-time comparison of two strings (the length itself is not secret here). */
@@ -38,6 +39,21 @@ function randomSlice(bytes: number): Buffer {
 /** A random opaque value: 32 bytes (256 bits) base64url encoded, 43 characters. */
 export function randomToken(bytes = 32): string {
   return randomSlice(bytes).toString('base64url')
+}
+
+/**
+ * A grant id: a UUIDv7 (RFC 9562 5.7), 48 bits of Unix milliseconds then 74 random bits. Ids made
+ * in time order land at the end of the indexes that hold them (the grants' primary key, the
+ * tokens' grant_id) instead of on a random page each: fewer pages written per commit. The ids are
+ * not secrets; the random part only keeps them unique.
+ */
+export function timeOrderedId(now = Date.now()): string {
+  const b = Buffer.from(randomSlice(16))
+  b.writeUIntBE(now, 0, 6) // unix_ts_ms
+  b[6] = 0x70 | (b[6]! & 0x0f) // ver = 7, then rand_a
+  b[8] = 0x80 | (b[8]! & 0x3f) // var = 0b10, then rand_b
+  const h = b.toString('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
 /** Token values are stored only as hashes: SHA-256 suits high-entropy random values. */

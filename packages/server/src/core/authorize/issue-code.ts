@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import { hashToken, randomToken } from '../../crypto/hash.ts'
+import { hashToken, randomToken, timeOrderedId } from '../../crypto/hash.ts'
 import type { Store } from '../../storage/store.ts'
 import type { AuthorizationRequest } from './request.ts'
 
@@ -22,7 +21,7 @@ export async function issueCode(
 ): Promise<string> {
   const code = randomToken()
   await store.createGrant({
-    id: randomUUID(),
+    id: timeOrderedId(),
     clientId: request.client.clientId,
     userId: user.id,
     scope: request.scopes,

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import { hashToken, randomToken } from '../../crypto/hash.ts'
+import { hashToken, randomToken, timeOrderedId } from '../../crypto/hash.ts'
 import type { ClientRecord, Store } from '../../storage/store.ts'
 import { InvalidScope, UnauthorizedClient } from '../errors.ts'
 import type { Params } from '../params.ts'
@@ -30,7 +29,7 @@ export async function clientCredentialsGrant(
   // OIDC scopes describe a user; there is none here.
   if (scopes.includes('openid')) throw new InvalidScope('openid needs a user: use the code flow')
   const grant = {
-    id: randomUUID(),
+    id: timeOrderedId(),
     clientId: client.clientId,
     userId: null,
     scope: scopes,
