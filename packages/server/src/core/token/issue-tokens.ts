@@ -61,7 +61,7 @@ export async function issueTokens(
   const accessExpiresAt = now + policy.accessTokenTtl
   const accessToken =
     format === 'jwt'
-      ? jwtAccessToken(signer!, policy, client, grant, scopes, options.resource ?? null, now)
+      ? await jwtAccessToken(signer!, policy, client, grant, scopes, options.resource ?? null, now)
       : randomToken()
   const refreshToken =
     options.refresh !== false && client.grantTypes.includes('refresh_token') ? randomToken() : null
@@ -94,7 +94,7 @@ export async function issueTokens(
   }
   if (refreshToken !== null) response.refresh_token = refreshToken
   if (options.idToken && grant.userId !== null) {
-    response.id_token = idToken(signer!, policy, client, grant, accessToken, options.nonce, now)
+    response.id_token = await idToken(signer!, policy, client, grant, accessToken, options.nonce, now)
   }
   return response
 }
@@ -111,7 +111,7 @@ function jwtAccessToken(
   scopes: string[],
   resource: string[] | null,
   now: number,
-): string {
+): Promise<string> {
   const aud =
     resource === null ? policy.defaultAudience : resource.length === 1 ? resource[0] : resource
   const claims: Record<string, unknown> = {
@@ -137,7 +137,7 @@ function idToken(
   accessToken: string,
   nonce: string | null | undefined,
   now: number,
-): string {
+): Promise<string> {
   const claims: Record<string, unknown> = {
     iss: policy.issuer,
     sub: grant.userId,
