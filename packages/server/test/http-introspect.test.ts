@@ -6,6 +6,7 @@ import {
   decodeJwt,
   exchangeCode,
   getCode,
+  getMe,
   MACHINE_CLIENT,
   MACHINE_SECRET,
   revoke,
@@ -97,6 +98,45 @@ for (const db of TEST_DATABASES)
         assert.equal(res.json.sub, user!.id)
         assert.equal(res.json.token_type, 'Bearer')
         assert.equal(res.json.aud, opaque.issuer)
+      } finally {
+        await opaque.close()
+      }
+    })
+
+    it('an opaque token keeps the narrowed audience: introspection says so, /v1/me refuses it', async () => {
+      const opaque = await startTestServer(
+        { clients: [TEST_CLIENT, RS_CLIENT], access_token_format: 'opaque' },
+        db,
+      )
+      try {
+        // RFC 8707 2.2: the grant names two resources, the token request narrows to one.
+        const got = await getCode(opaque, {
+          extra: { resource: ['https://a.example.com', 'https://b.example.com/api'] },
+        })
+        const body = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: got.code,
+          redirect_uri: got.redirectUri,
+          client_id: TEST_CLIENT.client_id,
+          code_verifier: got.verifier,
+          resource: 'https://b.example.com/api',
+        })
+        const tokens = await tokenRequest(opaque, body.toString())
+        assert.equal(tokens.status, 200)
+        const token = tokens.json.access_token as string
+        assert.doesNotMatch(token, /\./)
+        const res = await introspect(opaque, { token })
+        assert.equal(res.json.active, true)
+        assert.equal(res.json.aud, 'https://b.example.com/api')
+        // The token is for another resource server: Pixie's own API does not take it (RFC 9068 4
+        // for JWTs; the same rule for opaque tokens).
+        const me = await getMe(opaque, `Bearer ${token}`)
+        assert.equal(me.status, 401)
+        assert.equal(me.json.error, 'invalid_token')
+        assert.match(me.headers.get('www-authenticate') ?? '', /another audience/)
+        // Without a resource the audience is the issuer, and /v1/me answers.
+        const plain = await exchangeCode(opaque, await getCode(opaque))
+        assert.equal((await getMe(opaque, `Bearer ${plain.json.access_token as string}`)).status, 200)
       } finally {
         await opaque.close()
       }

@@ -28,10 +28,13 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 export function authorizeUrl(
   server: { url: string },
-  params: Record<string, string | undefined>,
+  params: Record<string, string | string[] | undefined>,
 ): string {
   const url = new URL('/authorize', server.url)
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v)
+  for (const [k, v] of Object.entries(params)) {
+    // An array repeats the parameter (RFC 8707 resource).
+    for (const one of [v ?? []].flat()) url.searchParams.append(k, one)
+  }
   return url.toString()
 }
 
@@ -83,7 +86,7 @@ export async function getCode(
     pkce?: boolean
     jar?: CookieJar
     /** More authorization request parameters (nonce, prompt, resource, ...). */
-    extra?: Record<string, string>
+    extra?: Record<string, string | string[]>
   } = {},
 ) {
   const { verifier, challenge } = pkcePair()

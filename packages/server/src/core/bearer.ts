@@ -1,5 +1,5 @@
 import { hashToken } from '../crypto/hash.ts'
-import type { AccessTokenRecord, Store } from '../storage/store.ts'
+import type { AccessTokenState, Store, UserRecord } from '../storage/store.ts'
 import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.ts'
 
 /** RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
@@ -24,32 +24,34 @@ export function readBearer(authorization: string | undefined): string {
 
 /**
  * Validates an access token of Pixie's own APIs by its stored hash: known, unexpired, its grant
- * not revoked, with the scope. A JWT must also name `audience` (RFC 8707: a token issued for
- * another resource server is not good here, RFC 9068 4).
+ * not revoked, issued for `audience` (RFC 8707: a token for another resource server is not good
+ * here, RFC 9068 4), with the scope. Returns the token with its user, read in the same query.
  */
 export async function checkAccessToken(
   store: Store,
   token: string,
   requiredScope: string,
   now: number,
-  audience?: string,
-): Promise<AccessTokenRecord> {
-  const record = await store.getAccessToken(hashToken(token))
-  if (!record) throw new InvalidToken('the access token is invalid')
+  audience: string,
+): Promise<{ record: AccessTokenState; user: UserRecord | null }> {
+  const found = await store.getAccessTokenWithUser(hashToken(token))
+  if (!found) throw new InvalidToken('the access token is invalid')
+  const record = found.token
   if (record.grantRevokedAt !== null) throw new InvalidToken('the access token was revoked')
   if (record.expiresAt <= now) throw new InvalidToken('the access token expired')
-  if (audience !== undefined && !jwtHasAudience(token, audience)) {
-    throw new InvalidToken('the access token is for another audience')
-  }
+  const forUs =
+    record.audience === null ? jwtHasAudience(token, audience) : record.audience.includes(audience)
+  if (!forUs) throw new InvalidToken('the access token is for another audience')
   if (!record.scope.includes(requiredScope)) {
     throw new InsufficientScope(`the access token lacks the ${requiredScope} scope`, requiredScope)
   }
-  return record
+  return { record, user: found.user }
 }
 
 /**
- * Whether a JWT access token names `audience`; true for opaque tokens. The hash matched a token
- * Pixie minted, so its payload is read without checking the signature again.
+ * For tokens stored before their audience was (migration 0004): whether a JWT names `audience`;
+ * true for opaque tokens, which were not bound to one. The hash matched a token Pixie minted, so
+ * its payload is read without checking the signature again.
  */
 function jwtHasAudience(token: string, audience: string): boolean {
   const dot = token.indexOf('.')

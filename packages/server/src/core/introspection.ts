@@ -53,10 +53,16 @@ async function accessToken(
   if (!record) return null
   if (record.grantRevokedAt !== null || record.expiresAt <= now) return INACTIVE
   // The hash matched a token Pixie minted: a JWT's own claims can be read without re-verifying.
-  // An opaque token's audience is its grant's (RFC 8707 resources, else the issuer).
+  // An opaque token's audience is the one stored with it (RFC 8707 resources, else the issuer);
+  // a token stored before audiences were (migration 0004) gets its grant's.
   const claims = token.includes('.')
     ? jwtClaims(token)
-    : { aud: await grantAudience(store, record.grantId, issuer) }
+    : {
+        aud:
+          record.audience === null
+            ? await grantAudience(store, record.grantId, issuer)
+            : oneOrMany(record.audience),
+      }
   return {
     ...claims,
     active: true,
@@ -97,8 +103,12 @@ async function refreshToken(
 
 async function grantAudience(store: Store, grantId: string, issuer: string) {
   const resource = (await store.getGrant(grantId))?.resource ?? null
-  if (resource === null) return issuer
-  return resource.length === 1 ? resource[0] : resource
+  return resource === null ? issuer : oneOrMany(resource)
+}
+
+/** RFC 7662 2.2 / RFC 7519 4.1.3: one audience as a string, several as an array. */
+function oneOrMany(audience: string[]): string | string[] {
+  return audience.length === 1 ? audience[0]! : audience
 }
 
 function jwtClaims(token: string): Record<string, unknown> {

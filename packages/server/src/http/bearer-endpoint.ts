@@ -19,15 +19,18 @@ export function userEndpoint(
     c.header('Cache-Control', 'no-store')
     try {
       const token = readBearer(c.req.header('authorization'))
-      const record = await checkAccessToken(store, token, scope, deps.now(), deps.config.issuer)
+      const { record, user } = await checkAccessToken(
+        store,
+        token,
+        scope,
+        deps.now(),
+        deps.config.issuer,
+      )
+      // The client is needed only to answer CORS, so only when there is an Origin to answer.
+      const origin = c.req.header('origin')
+      await cors.apply(c, origin === undefined ? undefined : await store.getClient(record.clientId))
       // A client_credentials token has no user: there is no profile to show.
       if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
-      // The client is needed only to answer CORS, so only when there is an Origin to answer.
-      const [user, client] = await Promise.all([
-        store.getUserById(record.userId),
-        c.req.header('origin') === undefined ? undefined : store.getClient(record.clientId),
-      ])
-      await cors.apply(c, client)
       if (!user) return bearerError(c, new InvalidToken('the user no longer exists'))
       return c.json(answer(record, user))
     } catch (err) {

@@ -153,6 +153,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         userId: u.id,
         scope: ['profile'],
         expiresAt: NOW + 3600,
+        audience: ['https://a.example', 'https://b.example/api'],
       }
       const refresh = {
         tokenHash: `rt-${randomUUID()}`,
@@ -168,11 +169,20 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         ...access,
         grantRevokedAt: null,
       })
+      assert.deepEqual(await store.getAccessTokenWithUser(access.tokenHash), {
+        token: { ...access, grantRevokedAt: null },
+        user: u,
+      })
+      assert.equal(await store.getAccessTokenWithUser('missing'), undefined)
       assert.deepEqual(await store.getRefreshToken(refresh.tokenHash), refresh)
       assert.equal(await store.getRefreshToken('missing'), undefined)
       await store.revokeGrant(g.id, NOW + 5)
       await store.revokeGrant(g.id, NOW + 9) // idempotent: the first time stands
       assert.equal((await store.getAccessToken(access.tokenHash))?.grantRevokedAt, NOW + 5)
+      assert.equal(
+        (await store.getAccessTokenWithUser(access.tokenHash))?.token.grantRevokedAt,
+        NOW + 5,
+      )
       assert.equal((await store.getGrant(g.id))?.revokedAt, NOW + 5)
       assert.equal(await store.getAccessToken('missing'), undefined)
       await store.deleteAccessToken(access.tokenHash)
@@ -200,6 +210,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           userId: u.id,
           scope: ['profile'],
           expiresAt: NOW + 60,
+          audience: ['https://issuer.example'],
         },
         rt,
       )
@@ -227,6 +238,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           userId: u.id,
           scope: ['profile'],
           expiresAt: NOW + 60,
+          audience: ['https://issuer.example'],
         },
         null,
       )
@@ -254,17 +266,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const machine = grant(c, u, { userId: null, redirectUri: '', codeChallenge: null })
       await store.createGrant(machine)
       assert.equal((await store.getGrant(machine.id))?.userId, null)
-      await store.saveTokens(
-        {
-          tokenHash: `at-${randomUUID()}`,
-          grantId: machine.id,
-          clientId: c.clientId,
-          userId: null,
-          scope: ['profile'],
-          expiresAt: NOW + 60,
-        },
-        null,
-      )
+      const machineToken = {
+        tokenHash: `at-${randomUUID()}`,
+        grantId: machine.id,
+        clientId: c.clientId,
+        userId: null,
+        scope: ['profile'],
+        expiresAt: NOW + 60,
+        // A token from before audiences were stored reads back as null.
+        audience: null,
+      }
+      await store.saveTokens(machineToken, null)
+      assert.deepEqual(await store.getAccessTokenWithUser(machineToken.tokenHash), {
+        token: { ...machineToken, grantRevokedAt: null },
+        user: null,
+      })
     })
 
     it('signing keys: listed oldest first, retired at a given time, deleted once long retired', async () => {

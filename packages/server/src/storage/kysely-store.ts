@@ -4,6 +4,7 @@ import { migrationProvider } from './migrations.ts'
 import { PreparedQuery, type DirectExecutor } from './prepared.ts'
 import type {
   AccessTokenRecord,
+  AccessTokenState,
   ClientRecord,
   CodeRedemption,
   GrantRecord,
@@ -101,6 +102,7 @@ export class KyselyStore implements Store {
         user_id: p.user_id,
         scope: p.scope,
         expires_at: p.expires_at,
+        audience: p.audience,
       }),
     ),
     insertRefresh: new PreparedQuery((p: Insertable<Database['refresh_tokens']>) =>
@@ -125,7 +127,31 @@ export class KyselyStore implements Store {
           'a.user_id',
           'a.scope',
           'a.expires_at',
+          'a.audience',
           'g.revoked_at',
+        ])
+        .where('a.token_hash', '=', p.tokenHash),
+    ),
+    accessTokenWithUser: new PreparedQuery((p: { tokenHash: string }) =>
+      this.db
+        .selectFrom('access_tokens as a')
+        .innerJoin('grants as g', 'g.id', 'a.grant_id')
+        .leftJoin('users as u', 'u.id', 'a.user_id')
+        .select([
+          'a.token_hash',
+          'a.grant_id',
+          'a.client_id',
+          'a.user_id',
+          'a.scope',
+          'a.expires_at',
+          'a.audience',
+          'g.revoked_at',
+          'u.id as u_id',
+          'u.username as u_username',
+          'u.password_hash as u_password_hash',
+          'u.name as u_name',
+          'u.email as u_email',
+          'u.created_at as u_created_at',
         ])
         .where('a.token_hash', '=', p.tokenHash),
     ),
@@ -347,6 +373,7 @@ export class KyselyStore implements Store {
       user_id: access.userId,
       scope: access.scope.join(' '),
       expires_at: access.expiresAt,
+      audience: access.audience === null ? null : JSON.stringify(access.audience),
     }
     if (!refresh) {
       await this.run(this.q.insertAccess, accessRow)
@@ -369,20 +396,28 @@ export class KyselyStore implements Store {
     ])
   }
 
-  async getAccessToken(
-    tokenHash: string,
-  ): Promise<(AccessTokenRecord & { grantRevokedAt: number | null }) | undefined> {
+  async getAccessToken(tokenHash: string): Promise<AccessTokenState | undefined> {
     const row = await this.first(this.q.accessToken, { tokenHash })
+    return row && toAccessTokenState(row)
+  }
+
+  async getAccessTokenWithUser(
+    tokenHash: string,
+  ): Promise<{ token: AccessTokenState; user: UserRecord | null } | undefined> {
+    const row = await this.first(this.q.accessTokenWithUser, { tokenHash })
     if (!row) return undefined
-    return {
-      tokenHash: row.token_hash,
-      grantId: row.grant_id,
-      clientId: row.client_id,
-      userId: row.user_id,
-      scope: splitScope(row.scope),
-      expiresAt: Number(row.expires_at),
-      grantRevokedAt: nullableNumber(row.revoked_at),
-    }
+    const user =
+      row.u_id === null
+        ? null
+        : toUser({
+            id: row.u_id,
+            username: row.u_username!,
+            password_hash: row.u_password_hash!,
+            name: row.u_name!,
+            email: row.u_email,
+            created_at: row.u_created_at!,
+          })
+    return { token: toAccessTokenState(row), user }
   }
 
   async rotateRefreshToken(tokenHash: string, now: number): Promise<RefreshRotation> {
@@ -500,6 +535,21 @@ function toClient(r: Selectable<Database['clients']>): ClientRecord {
     postLogoutRedirectUris: r.post_logout_redirect_uris
       ? (JSON.parse(r.post_logout_redirect_uris) as string[])
       : [],
+  }
+}
+
+function toAccessTokenState(
+  r: Selectable<Database['access_tokens']> & { revoked_at: number | string | null },
+): AccessTokenState {
+  return {
+    tokenHash: r.token_hash,
+    grantId: r.grant_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    scope: splitScope(r.scope),
+    expiresAt: Number(r.expires_at),
+    audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+    grantRevokedAt: nullableNumber(r.revoked_at),
   }
 }
 

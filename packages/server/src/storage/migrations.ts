@@ -148,6 +148,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('signing_keys').ifExists().execute()
     },
   },
+  // The audiences of each access token (RFC 8707 resources, else the issuer), so a resource check
+  // needs no decoding and holds for opaque tokens too. Null in rows written before it.
+  '0004_access_token_audience': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('access_tokens').addColumn('audience', 'text').execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('access_tokens').dropColumn('audience').execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -56,6 +56,8 @@ export interface Database {
     user_id: string | null
     scope: string
     expires_at: number
+    /** JSON array; null in rows from before migration 0004. */
+    audience: string | null
   }
   refresh_tokens: {
     token_hash: string

@@ -75,7 +75,12 @@ export interface AccessTokenRecord {
   userId: string | null
   scope: string[]
   expiresAt: number
+  /** Whom the token is for (RFC 8707 resources, else the issuer); null: stored before 0004. */
+  audience: string[] | null
 }
+
+/** An access token as a resource server checks it: with its grant's revocation state. */
+export type AccessTokenState = AccessTokenRecord & { grantRevokedAt: number | null }
 
 export interface RefreshTokenRecord {
   tokenHash: string
@@ -160,9 +165,14 @@ export interface Store {
   /** Stores an access token and optionally a refresh token of the same grant, together. */
   saveTokens(access: AccessTokenRecord, refresh: RefreshTokenRecord | null): Promise<void>
   /** The access token with its grant's revocation state. */
-  getAccessToken(
+  getAccessToken(tokenHash: string): Promise<AccessTokenState | undefined>
+  /**
+   * The same, with the token's user (null when it has none or the user is gone), in one query:
+   * what /v1/me and /userinfo need on every call.
+   */
+  getAccessTokenWithUser(
     tokenHash: string,
-  ): Promise<(AccessTokenRecord & { grantRevokedAt: number | null }) | undefined>
+  ): Promise<{ token: AccessTokenState; user: UserRecord | null } | undefined>
   /**
    * Atomically marks the refresh token rotated. Exactly one caller sees `rotated`; later callers
    * see `already_rotated` with the time it happened (reuse detection and the grace period).

@@ -73,6 +73,7 @@ export async function issueTokens(
       userId: grant.userId,
       scope: scopes,
       expiresAt: accessExpiresAt,
+      audience: options.resource ?? [policy.defaultAudience],
     },
     refreshToken === null
       ? null
