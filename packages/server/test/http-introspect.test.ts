@@ -136,7 +136,10 @@ for (const db of TEST_DATABASES)
         assert.match(me.headers.get('www-authenticate') ?? '', /another audience/)
         // Without a resource the audience is the issuer, and /v1/me answers.
         const plain = await exchangeCode(opaque, await getCode(opaque))
-        assert.equal((await getMe(opaque, `Bearer ${plain.json.access_token as string}`)).status, 200)
+        assert.equal(
+          (await getMe(opaque, `Bearer ${plain.json.access_token as string}`)).status,
+          200,
+        )
       } finally {
         await opaque.close()
       }

@@ -95,7 +95,15 @@ export async function issueTokens(
   }
   if (refreshToken !== null) response.refresh_token = refreshToken
   if (options.idToken && grant.userId !== null) {
-    response.id_token = await idToken(signer!, policy, client, grant, accessToken, options.nonce, now)
+    response.id_token = await idToken(
+      signer!,
+      policy,
+      client,
+      grant,
+      accessToken,
+      options.nonce,
+      now,
+    )
   }
   return response
 }
