@@ -39,7 +39,7 @@ describe('migrations with several processes', () => {
     }>`select name from kysely_migration order by name`.execute(stores[0]!.db)
     assert.deepEqual(
       rows.map((r) => r.name),
-      ['0001_initial', '0002_rate_limits', '0003_oidc_and_keys'],
+      ['0001_initial', '0002_rate_limits', '0003_oidc_and_keys', '0004_access_token_audience'],
     )
     await Promise.all(stores.map((s) => s.migrate())) // and again: nothing to do
     await stores[1]!.ping()
