@@ -16,7 +16,7 @@ for (const db of TEST_DATABASES)
       assert.equal(location.origin + location.pathname, 'http://127.0.0.1/callback')
       assert.equal(location.searchParams.get('state'), 'xyz')
       assert.equal(location.searchParams.get('iss'), server.issuer)
-      assert.match(code, /^[A-Za-z0-9_-]{43}$/)
+      assert.match(code, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
 
       const token = await tokenRequest(server, {
         grant_type: 'authorization_code',

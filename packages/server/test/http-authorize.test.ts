@@ -244,7 +244,7 @@ for (const db of TEST_DATABASES)
         assert.equal(location.origin + location.pathname, 'http://127.0.0.1/callback')
         assert.equal(location.searchParams.get('state'), state)
         assert.equal(location.searchParams.get('iss'), server.issuer)
-        assert.match(location.searchParams.get('code')!, /^[A-Za-z0-9_-]{43}$/)
+        assert.match(location.searchParams.get('code')!, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
         assert.deepEqual([...location.searchParams.keys()].sort(), ['code', 'iss', 'state'])
       })
       it('state omitted -> no state parameter at all (OAuth 2.1 4.1.1)', async () => {

@@ -74,7 +74,7 @@ for (const db of TEST_DATABASES)
       assert.equal(payload.client_id, TEST_CLIENT.client_id)
       assert.equal(payload.scope, 'profile email')
       assert.equal((payload.exp as number) - (payload.iat as number), 3600)
-      assert.match(payload.jti as string, /^[A-Za-z0-9_-]{22}$/)
+      assert.match(payload.jti as string, /^[0-9a-f]{12}[A-Za-z0-9_-]{22}$/)
       const user = await server.store.getUserByUsername(server.username)
       assert.equal(payload.sub, user!.id)
       // /v1/me accepts it, and reports the same subject.
@@ -265,12 +265,12 @@ for (const db of TEST_DATABASES)
       assert.equal(loc.searchParams.get('state'), 'st')
     })
 
-    it('a client with access_token_format opaque gets a 43-character random token', async () => {
+    it('a client with access_token_format opaque gets a time prefix and 256 random bits', async () => {
       const opaque: Pixie = { ...server, clientId: OPAQUE_CLIENT.client_id }
       const got = await getCode(opaque)
       const res = await exchangeCode(server, got, OPAQUE_CLIENT.client_id)
       assert.equal(res.status, 200)
-      assert.match(res.json.access_token as string, /^[A-Za-z0-9_-]{43}$/)
+      assert.match(res.json.access_token as string, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
       const me = await getMe(server, `Bearer ${res.json.access_token as string}`)
       assert.equal(me.status, 200)
     })
@@ -294,7 +294,7 @@ for (const db of TEST_DATABASES)
         'scope',
         'token_type',
       ])
-      assert.match(res.json.access_token as string, /^[A-Za-z0-9_-]{43}$/)
+      assert.match(res.json.access_token as string, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
       assert.equal((await getMe(server, `Bearer ${res.json.access_token as string}`)).status, 200)
     })
   })

@@ -61,7 +61,7 @@ for (const db of TEST_DATABASES)
         res.json.access_token as string,
         /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
       )
-      assert.match(res.json.refresh_token as string, /^[A-Za-z0-9_-]{43}$/)
+      assert.match(res.json.refresh_token as string, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
       assert.notEqual(res.json.access_token, res.json.refresh_token)
     })
 

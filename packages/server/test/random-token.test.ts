@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomToken, timeOrderedId } from '../src/crypto/hash.ts'
+import {
+  hashToken,
+  randomToken,
+  timeOrderedId,
+  timeOrderedToken,
+  tokenKey,
+} from '../src/crypto/hash.ts'
 
 describe('randomToken (pooled CSPRNG bytes)', () => {
   it('gives 43-character base64url values of 256 bits, never the same bytes twice', () => {
@@ -44,5 +50,47 @@ describe('timeOrderedId (RFC 9562 UUIDv7 grant ids)', () => {
     assert.ok(a < b, `${a} < ${b}`)
     const same = new Set(Array.from({ length: 1000 }, () => timeOrderedId(5)))
     assert.equal(same.size, 1000)
+  })
+})
+
+describe('timeOrderedToken and tokenKey (storage keys in issue order)', () => {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'ES256' })}.${b64(claims)}.sig`
+
+  it('a token is 12 hex digits of the current milliseconds and 256 random bits', () => {
+    const before = Date.now()
+    const t = timeOrderedToken()
+    assert.match(t, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/)
+    const ms = parseInt(t.slice(0, 12), 16)
+    assert.ok(ms >= before && ms <= Date.now())
+    assert.equal(Buffer.from(t.slice(12), 'base64url').length, 32)
+  })
+
+  it('the key is the time prefix and the hash of the whole token', () => {
+    const t = timeOrderedToken()
+    assert.equal(tokenKey(t), t.slice(0, 12) + hashToken(t))
+    // A JWT whose first claim is a time-ordered jti: its first 12 characters.
+    const token = jwt({ jti: '0193a1b2c3d4' + 'x'.repeat(22), iss: 'https://issuer' })
+    assert.equal(tokenKey(token), '0193a1b2c3d4' + hashToken(token))
+  })
+
+  it('tokens without a time prefix keep the plain hash (rows stored before it)', () => {
+    for (const t of [
+      randomToken(),
+      '0193a1b2c3d4' + 'x'.repeat(42), // 54 characters: not the timed format
+      'ZZZZZZZZZZZZ' + randomToken(),
+      jwt({ iss: 'https://issuer', jti: '0193a1b2c3d4xx' }), // jti not first
+      jwt({ jti: 'not-hex-at-all-here' }),
+      'a.b',
+      '.',
+    ]) {
+      assert.equal(tokenKey(t), hashToken(t), t)
+    }
+  })
+
+  it('keys of tokens made later sort after those made earlier', () => {
+    const early = '000000000001' + randomToken()
+    const late = '000000000002' + randomToken()
+    assert.ok(tokenKey(early) < tokenKey(late))
   })
 })

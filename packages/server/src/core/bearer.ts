@@ -1,4 +1,4 @@
-import { hashToken } from '../crypto/hash.ts'
+import { tokenKey } from '../crypto/hash.ts'
 import type { AccessTokenState, Store, UserRecord } from '../storage/store.ts'
 import { InsufficientScope, InvalidRequest, InvalidToken } from './errors.ts'
 
@@ -34,7 +34,7 @@ export async function checkAccessToken(
   now: number,
   audience: string,
 ): Promise<{ record: AccessTokenState; user: UserRecord | null }> {
-  const found = await store.getAccessTokenWithUser(hashToken(token))
+  const found = await store.getAccessTokenWithUser(tokenKey(token))
   if (!found) throw new InvalidToken('the access token is invalid')
   const record = found.token
   if (record.grantRevokedAt !== null) throw new InvalidToken('the access token was revoked')

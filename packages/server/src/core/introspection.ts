@@ -1,4 +1,4 @@
-import { hashToken } from '../crypto/hash.ts'
+import { tokenKey } from '../crypto/hash.ts'
 import type { ClientRecord, Store } from '../storage/store.ts'
 import { InvalidClient, InvalidRequest } from './errors.ts'
 import type { Params } from './params.ts'
@@ -29,7 +29,7 @@ export async function introspectToken(
 ): Promise<Introspection> {
   const { token, token_type_hint: hint } = params
   if (token === undefined) throw new InvalidRequest('token is required') // RFC 7662 2.1
-  const hash = hashToken(token)
+  const hash = tokenKey(token)
   // RFC 7662 2.1: the hint orders the search; an unknown hint is ignored.
   const order = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh']
   for (const kind of order) {

@@ -1,4 +1,4 @@
-import { hashToken } from '../crypto/hash.ts'
+import { tokenKey } from '../crypto/hash.ts'
 import type { ClientRecord, Store } from '../storage/store.ts'
 import { InvalidRequest, UnsupportedTokenType } from './errors.ts'
 import type { Params } from './params.ts'
@@ -22,7 +22,7 @@ export async function revokeToken(
     // RFC 7009 2.2.1
     throw new UnsupportedTokenType(`unsupported token_type_hint: ${hint}`)
   }
-  const hash = hashToken(token)
+  const hash = tokenKey(token)
   // The hint only orders the look-ups (RFC 7009 2.1).
   const order = hint === 'access_token' ? ['access', 'refresh'] : ['refresh', 'access']
   for (const kind of order) {

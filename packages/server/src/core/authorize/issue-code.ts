@@ -1,4 +1,4 @@
-import { hashToken, randomToken, timeOrderedId } from '../../crypto/hash.ts'
+import { timeOrderedId, timeOrderedToken, tokenKey } from '../../crypto/hash.ts'
 import type { Store } from '../../storage/store.ts'
 import type { AuthorizationRequest } from './request.ts'
 
@@ -19,7 +19,7 @@ export async function issueCode(
   lifetimes: CodeLifetimes,
   now: number,
 ): Promise<string> {
-  const code = randomToken()
+  const code = timeOrderedToken()
   await store.createGrant({
     id: timeOrderedId(),
     clientId: request.client.clientId,
@@ -27,7 +27,7 @@ export async function issueCode(
     scope: request.scopes,
     redirectUri: request.redirectUri,
     codeChallenge: request.codeChallenge,
-    codeHash: hashToken(code),
+    codeHash: tokenKey(code),
     codeExpiresAt: now + lifetimes.codeTtl,
     codeUsedAt: null,
     authTime: user.authTime,

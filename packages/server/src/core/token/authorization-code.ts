@@ -1,4 +1,4 @@
-import { hashToken } from '../../crypto/hash.ts'
+import { tokenKey } from '../../crypto/hash.ts'
 import type { ClientRecord, Store } from '../../storage/store.ts'
 import { InvalidGrant, InvalidRequest } from '../errors.ts'
 import type { Params } from '../params.ts'
@@ -24,7 +24,7 @@ export async function exchangeAuthorizationCode(
   // Pixie always requires it there.
   if (redirectUri === undefined) throw new InvalidRequest('redirect_uri is required')
 
-  const redemption = await store.redeemCode(hashToken(code), now)
+  const redemption = await store.redeemCode(tokenKey(code), now)
   if (redemption.status === 'not_found') throw new InvalidGrant('invalid authorization code')
   const grant = redemption.grant
   if (redemption.status === 'already_used') {

@@ -1,4 +1,4 @@
-import { hashToken, randomToken } from '../../crypto/hash.ts'
+import { randomToken, timeHex, timeOrderedToken, tokenKey } from '../../crypto/hash.ts'
 import { leftHalfHash, signJwt, type Signer } from '../../crypto/signing-keys.ts'
 import type { ClientRecord, GrantRecord, Store } from '../../storage/store.ts'
 import { formatScope } from '../scope.ts'
@@ -62,12 +62,14 @@ export async function issueTokens(
   const accessToken =
     format === 'jwt'
       ? await jwtAccessToken(signer!, policy, client, grant, scopes, options.resource ?? null, now)
-      : randomToken()
+      : timeOrderedToken()
   const refreshToken =
-    options.refresh !== false && client.grantTypes.includes('refresh_token') ? randomToken() : null
+    options.refresh !== false && client.grantTypes.includes('refresh_token')
+      ? timeOrderedToken()
+      : null
   await store.saveTokens(
     {
-      tokenHash: hashToken(accessToken),
+      tokenHash: tokenKey(accessToken),
       grantId: grant.id,
       clientId: client.clientId,
       userId: grant.userId,
@@ -78,7 +80,7 @@ export async function issueTokens(
     refreshToken === null
       ? null
       : {
-          tokenHash: hashToken(refreshToken),
+          tokenHash: tokenKey(refreshToken),
           grantId: grant.id,
           clientId: client.clientId,
           scope: options.refreshScopes ?? scopes,
@@ -124,6 +126,8 @@ function jwtAccessToken(
   const aud =
     resource === null ? policy.defaultAudience : resource.length === 1 ? resource[0] : resource
   const claims: Record<string, unknown> = {
+    // First, and time-ordered, so the token's storage key is too (tokenKey in crypto/hash.ts).
+    jti: timeHex() + randomToken(16),
     iss: policy.issuer,
     sub: grant.userId ?? client.clientId,
     aud,
@@ -131,7 +135,6 @@ function jwtAccessToken(
     scope: formatScope(scopes),
     iat: now,
     exp: now + policy.accessTokenTtl,
-    jti: randomToken(16),
   }
   if (grant.userId !== null) claims.auth_time = grant.authTime // RFC 9068 2.2.1
   return signJwt(signer, 'at+jwt', claims)

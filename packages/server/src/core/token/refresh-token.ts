@@ -1,4 +1,4 @@
-import { hashToken } from '../../crypto/hash.ts'
+import { tokenKey } from '../../crypto/hash.ts'
 import type { ClientRecord, Store } from '../../storage/store.ts'
 import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors.ts'
 import type { Params } from '../params.ts'
@@ -31,7 +31,7 @@ export async function exchangeRefreshToken(
   if (token === undefined) throw new InvalidRequest('refresh_token is required')
   if (scope !== undefined) parseScope(scope) // malformed scope fails before the token is touched
 
-  const rotation = await store.rotateRefreshToken(hashToken(token), now)
+  const rotation = await store.rotateRefreshToken(tokenKey(token), now)
   if (rotation.status === 'not_found') throw new InvalidGrant('invalid refresh token')
   const { token: record, grant } = rotation
   // RFC 6749 6 / 10.4: bound to the client it was issued to; presented by another, it leaked.
