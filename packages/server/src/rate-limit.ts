@@ -10,6 +10,7 @@
  * Nothing is counted per username alone: strangers' failures can never lock a user out.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
  */
+import { requestHeader } from './http/context.ts'
 import type { Context } from 'hono'
 import {
   RateLimiterMemory,
@@ -223,7 +224,7 @@ export function clientIp(c: Context, trustProxyHops: number): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
   const peer = env?.incoming?.socket?.remoteAddress ?? 'unknown'
   if (trustProxyHops === 0) return peer
-  const forwarded = (c.req.header('x-forwarded-for') ?? '')
+  const forwarded = (requestHeader(c, 'x-forwarded-for') ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { checkAccessToken, MissingToken, readBearer } from '../core/bearer.ts'
 import { asOAuthError, InsufficientScope, InvalidToken, type OAuthError } from '../core/errors.ts'
 import type { AccessTokenRecord, UserRecord } from '../storage/store.ts'
-import type { AppDeps } from './context.ts'
+import { jsonResponse, requestHeader, type AppDeps } from './context.ts'
 
 /**
  * Pixie's own APIs about the signed-in user (/v1/me, /userinfo): the bearer token is looked up
@@ -16,9 +16,8 @@ export function userEndpoint(
 ): (c: Context) => Promise<Response> {
   const { store, cors } = deps
   return async (c) => {
-    c.header('Cache-Control', 'no-store')
     try {
-      const token = readBearer(c.req.header('authorization'))
+      const token = readBearer(requestHeader(c, 'authorization'))
       const { record, user } = await checkAccessToken(
         store,
         token,
@@ -27,13 +26,21 @@ export function userEndpoint(
         deps.config.issuer,
       )
       // The client is needed only to answer CORS, so only when there is an Origin to answer.
-      const origin = c.req.header('origin')
-      await cors.apply(c, origin === undefined ? undefined : await store.getClient(record.clientId))
+      const origin = requestHeader(c, 'origin')
+      const headers = await cors.headers(
+        origin,
+        origin === undefined ? undefined : await store.getClient(record.clientId),
+      )
+      headers['Cache-Control'] = 'no-store'
       // A client_credentials token has no user: there is no profile to show.
-      if (record.userId === null) return bearerError(c, new InvalidToken('the token has no user'))
-      if (!user) return bearerError(c, new InvalidToken('the user no longer exists'))
-      return c.json(answer(record, user))
+      if (record.userId === null || !user) {
+        for (const name in headers) c.header(name, headers[name])
+        const why = record.userId === null ? 'the token has no user' : 'the user no longer exists'
+        return bearerError(c, new InvalidToken(why))
+      }
+      return jsonResponse(answer(record, user), 200, headers)
     } catch (err) {
+      c.header('Cache-Control', 'no-store')
       await cors.apply(c, undefined)
       if (err instanceof MissingToken) {
         // RFC 6750 3.1: no credentials -> no error code.

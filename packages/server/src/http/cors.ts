@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { originOf } from '../core/redirect-uri.ts'
 import type { ClientRecord, Store } from '../storage/store.ts'
+import { requestHeader } from './context.ts'
 
 const METHODS: Record<string, string> = { '/v1/me': 'GET', '/userinfo': 'GET, POST' }
 
@@ -41,7 +42,7 @@ export class CorsPolicy {
 
   /** Answers a preflight (OPTIONS) request. */
   async preflight(c: Context, allowHeaders: string): Promise<Response> {
-    const origin = c.req.header('origin')
+    const origin = requestHeader(c, 'origin')
     c.header('Vary', 'Origin')
     if (origin && (await this.anyClientOrigin(origin))) {
       c.header('Access-Control-Allow-Origin', origin)
@@ -54,14 +55,24 @@ export class CorsPolicy {
 
   /** Adds the CORS headers to an actual response, for `client` when it is known. */
   async apply(c: Context, client: ClientRecord | undefined): Promise<void> {
-    const origin = c.req.header('origin')
-    c.header('Vary', 'Origin')
-    if (!origin) return
+    const headers = await this.headers(requestHeader(c, 'origin'), client)
+    for (const name in headers) c.header(name, headers[name])
+  }
+
+  /** The CORS headers of an actual response to `origin`, for `client` when it is known. */
+  async headers(
+    origin: string | undefined,
+    client: ClientRecord | undefined,
+  ): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { Vary: 'Origin' }
+    if (!origin) return headers
     const allowed = client
       ? CorsPolicy.clientOrigins(client).has(origin)
       : await this.anyClientOrigin(origin)
-    if (!allowed) return
-    c.header('Access-Control-Allow-Origin', origin)
-    c.header('Access-Control-Expose-Headers', 'WWW-Authenticate')
+    if (allowed) {
+      headers['Access-Control-Allow-Origin'] = origin
+      headers['Access-Control-Expose-Headers'] = 'WWW-Authenticate'
+    }
+    return headers
   }
 }

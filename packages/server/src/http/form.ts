@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import { InvalidRequest } from '../core/errors.ts'
+import { incomingOf, requestHeader } from './context.ts'
 
 /** Bodies larger than this are refused with 413, before or while they are read. */
 export const MAX_FORM_BYTES = 16 * 1024
@@ -21,7 +21,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
  * (measured 3x faster than Hono's parseBody). JSON or multipart is invalid_request, not a crash.
  */
 export async function readForm(c: Context): Promise<URLSearchParams> {
-  const type = c.req.header('content-type') ?? ''
+  const type = requestHeader(c, 'content-type') ?? ''
   if (type.split(';')[0]!.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequest('Content-Type must be application/x-www-form-urlencoded')
   }
@@ -43,9 +43,9 @@ export async function readForm(c: Context): Promise<URLSearchParams> {
  * (measured with autocannon, Hono's bodyLimit against none).
  */
 async function readBody(c: Context): Promise<Uint8Array> {
-  const length = c.req.header('content-length')
+  const length = requestHeader(c, 'content-length')
   if (length !== undefined && Number(length) > MAX_FORM_BYTES) throw new BodyTooLarge()
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  const incoming = incomingOf(c)
   const source: AsyncIterable<Uint8Array> | null = incoming ?? c.req.raw.body
   if (!source) return new Uint8Array(0)
   const chunks: Uint8Array[] = []

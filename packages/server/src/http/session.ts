@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
+import { setCookie, deleteCookie } from 'hono/cookie'
+import { requestCookie, requestHeader } from './context.ts'
 import { hashToken, randomToken, timingSafeEqualString } from '../crypto/hash.ts'
 import type { SessionRecord, Store } from '../storage/store.ts'
 
@@ -16,7 +17,7 @@ export async function currentSession(
   store: Store,
   now: number,
 ): Promise<SessionRecord | undefined> {
-  const id = getCookie(c, SESSION_COOKIE)
+  const id = requestCookie(c, SESSION_COOKIE)
   if (!id || id.length > 100) return undefined
   return store.getSession(hashToken(id), now)
 }
@@ -29,7 +30,7 @@ export async function startSession(
   now: number,
   opts: CookieOptions,
 ): Promise<SessionRecord> {
-  const old = getCookie(c, SESSION_COOKIE)
+  const old = requestCookie(c, SESSION_COOKIE)
   if (old && old.length <= 100) await store.deleteSession(hashToken(old))
   // A new id at every login: no session fixation.
   const id = randomToken()
@@ -47,7 +48,7 @@ export async function startSession(
 
 /** Ends the browser session: the row and the cookie. */
 export async function endSession(c: Context, store: Store, opts: CookieOptions): Promise<void> {
-  const id = getCookie(c, SESSION_COOKIE)
+  const id = requestCookie(c, SESSION_COOKIE)
   if (id && id.length <= 100) await store.deleteSession(hashToken(id))
   clearSessionCookie(c, opts)
 }
@@ -62,7 +63,7 @@ export function clearSessionCookie(c: Context, opts: CookieOptions): void {
  * reused while it exists so several open tabs keep working.
  */
 export function csrfToken(c: Context, opts: CookieOptions): string {
-  const existing = getCookie(c, CSRF_COOKIE)
+  const existing = requestCookie(c, CSRF_COOKIE)
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing
   const token = randomToken()
   setCookie(c, CSRF_COOKIE, token, {
@@ -84,9 +85,9 @@ export function checkFormPost(
   form: URLSearchParams,
   allowedOrigins: string[],
 ): boolean {
-  const origin = c.req.header('origin')
+  const origin = requestHeader(c, 'origin')
   if (origin !== undefined && !allowedOrigins.includes(origin)) return false
-  const cookie = getCookie(c, CSRF_COOKIE)
+  const cookie = requestCookie(c, CSRF_COOKIE)
   const field = form.getAll('csrf_token')
   if (!cookie || field.length !== 1) return false
   return timingSafeEqualString(cookie, field[0]!)

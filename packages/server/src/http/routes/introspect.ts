@@ -3,7 +3,7 @@ import { asOAuthError } from '../../core/errors.ts'
 import { checkIntrospector, introspectToken } from '../../core/introspection.ts'
 import { readUniqueParams } from '../../core/params.ts'
 import { authenticateClient } from '../../core/token/client-auth.ts'
-import type { AppDeps } from '../context.ts'
+import { requestHeader, type AppDeps } from '../context.ts'
 import { readForm } from '../form.ts'
 import { tokenError } from './token.ts'
 
@@ -15,7 +15,7 @@ export function introspectRoutes(app: Hono, deps: AppDeps): void {
     c.header('Cache-Control', 'no-store')
     try {
       const params = readUniqueParams(await readForm(c))
-      const client = await authenticateClient(c.req.header('authorization'), params, (id) =>
+      const client = await authenticateClient(requestHeader(c, 'authorization'), params, (id) =>
         store.getClient(id),
       )
       checkIntrospector(client)

@@ -4,7 +4,7 @@ import { readUniqueParams } from '../../core/params.ts'
 import { revokeToken } from '../../core/revocation.ts'
 import { authenticateClient } from '../../core/token/client-auth.ts'
 import type { ClientRecord } from '../../storage/store.ts'
-import type { AppDeps } from '../context.ts'
+import { requestHeader, type AppDeps } from '../context.ts'
 import { readForm } from '../form.ts'
 import { tokenError } from './token.ts'
 
@@ -21,7 +21,7 @@ export function revokeRoutes(app: Hono, deps: AppDeps): void {
     try {
       const params = readUniqueParams(await readForm(c))
       const authenticated = await authenticateClient(
-        c.req.header('authorization'),
+        requestHeader(c, 'authorization'),
         params,
         getClient,
       )

@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono'
 import { asOAuthError, InvalidClient, type OAuthError } from '../../core/errors.ts'
 import { tokenRequest } from '../../core/token/index.ts'
 import type { ClientRecord } from '../../storage/store.ts'
-import type { AppDeps } from '../context.ts'
+import { jsonResponse, requestHeader, type AppDeps } from '../context.ts'
 import { readForm } from '../form.ts'
 import { RateLimited } from '../../rate-limit.ts'
 import { SCOPES } from '../../config.ts'
@@ -33,8 +33,6 @@ export function tokenRoutes(app: Hono, deps: AppDeps): void {
   app.options('/api/token', (c) => cors.preflight(c, 'Content-Type, Authorization'))
 
   app.post('/api/token', async (c) => {
-    // RFC 6749 5.1: token responses must not be cached.
-    c.header('Cache-Control', 'no-store')
     let client: ClientRecord | undefined
     const getClient = async (id: string) => {
       client = await store.getClient(id)
@@ -48,17 +46,20 @@ export function tokenRoutes(app: Hono, deps: AppDeps): void {
       const response = await tokenRequest(
         store,
         body,
-        c.req.header('authorization'),
+        requestHeader(c, 'authorization'),
         policy,
         SUPPORTED_SCOPES,
         deps.now(),
         getClient,
       )
-      await cors.apply(c, client)
-      return c.json(response)
+      const headers = await cors.headers(requestHeader(c, 'origin'), client)
+      // RFC 6749 5.1: token responses must not be cached.
+      headers['Cache-Control'] = 'no-store'
+      return jsonResponse(response, 200, headers)
     } catch (err) {
       const error = asOAuthError(err)
       if (error.status >= 500) deps.log('error', 'token endpoint failed', { err: String(err) })
+      c.header('Cache-Control', 'no-store')
       await cors.apply(c, client)
       return tokenError(c, error)
     }
