@@ -113,15 +113,9 @@ for (const db of TEST_DATABASES)
         const got = await getCode(opaque, {
           extra: { resource: ['https://a.example.com', 'https://b.example.com/api'] },
         })
-        const body = new URLSearchParams({
-          grant_type: 'authorization_code',
-          code: got.code,
-          redirect_uri: got.redirectUri,
-          client_id: TEST_CLIENT.client_id,
-          code_verifier: got.verifier,
-          resource: 'https://b.example.com/api',
-        })
-        const tokens = await tokenRequest(opaque, body.toString())
+        const tokens = await exchangeCode(opaque, got, TEST_CLIENT.client_id, [
+          'https://b.example.com/api',
+        ])
         assert.equal(tokens.status, 200)
         const token = tokens.json.access_token as string
         assert.doesNotMatch(token, /\./)

@@ -144,17 +144,10 @@ for (const db of TEST_DATABASES)
       assert.equal(me.status, 401)
       assert.equal(me.json.error, 'invalid_token')
       assert.match(me.headers.get('www-authenticate') ?? '', /another audience/)
-      const got = await getCode(server)
-      const body = new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: got.code,
-        redirect_uri: got.redirectUri,
-        client_id: TEST_CLIENT.client_id,
-        code_verifier: got.verifier,
-      })
-      body.append('resource', 'https://api.example.com')
-      body.append('resource', server.issuer)
-      const both = await tokenRequest(server, body.toString())
+      const both = await exchangeCode(server, await getCode(server), TEST_CLIENT.client_id, [
+        'https://api.example.com',
+        server.issuer,
+      ])
       assert.equal((await getMe(server, `Bearer ${both.json.access_token as string}`)).status, 200)
     })
 

@@ -297,14 +297,18 @@ export async function exchangeCode(
   server: { url: string },
   got: { code: string; verifier: string; redirectUri: string },
   clientId = TEST_CLIENT.client_id,
+  /** RFC 8707 resource parameters of the token request, repeated in order. */
+  resources: string[] = [],
 ) {
-  return tokenRequest(server, {
+  const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code: got.code,
     redirect_uri: got.redirectUri,
     client_id: clientId,
     code_verifier: got.verifier,
   })
+  for (const r of resources) body.append('resource', r)
+  return tokenRequest(server, body.toString())
 }
 
 export function refresh(

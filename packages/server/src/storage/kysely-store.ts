@@ -18,6 +18,18 @@ import type {
   UserRecord,
 } from './store.ts'
 
+/** An access token's row with its grant's revocation time (access_tokens a, grants g). */
+const ACCESS_TOKEN_COLUMNS = [
+  'a.token_hash',
+  'a.grant_id',
+  'a.client_id',
+  'a.user_id',
+  'a.scope',
+  'a.expires_at',
+  'a.audience',
+  'g.revoked_at',
+] as const
+
 /**
  * The Store on any SQL database Kysely speaks. The dialects differ only in how they are opened
  * (sqlite.ts, postgres.ts); the queries, the migrations and the atomic single-use operations
@@ -120,16 +132,7 @@ export class KyselyStore implements Store {
       this.db
         .selectFrom('access_tokens as a')
         .innerJoin('grants as g', 'g.id', 'a.grant_id')
-        .select([
-          'a.token_hash',
-          'a.grant_id',
-          'a.client_id',
-          'a.user_id',
-          'a.scope',
-          'a.expires_at',
-          'a.audience',
-          'g.revoked_at',
-        ])
+        .select(ACCESS_TOKEN_COLUMNS)
         .where('a.token_hash', '=', p.tokenHash),
     ),
     accessTokenWithUser: new PreparedQuery((p: { tokenHash: string }) =>
@@ -138,14 +141,7 @@ export class KyselyStore implements Store {
         .innerJoin('grants as g', 'g.id', 'a.grant_id')
         .leftJoin('users as u', 'u.id', 'a.user_id')
         .select([
-          'a.token_hash',
-          'a.grant_id',
-          'a.client_id',
-          'a.user_id',
-          'a.scope',
-          'a.expires_at',
-          'a.audience',
-          'g.revoked_at',
+          ...ACCESS_TOKEN_COLUMNS,
           'u.id as u_id',
           'u.username as u_username',
           'u.password_hash as u_password_hash',
