@@ -30,8 +30,9 @@ export function incomingOf(c: Context): IncomingMessage | undefined {
 
 /**
  * A request header, read from node's request when there is one: `c.req.header()` first builds a
- * fetch Headers object of every header, which cost more than the rest of a /v1/me lookup's
- * JavaScript (measured with --profile). Repeated headers are joined with ", " as fetch does.
+ * fetch Headers object of every header, with validation; with the response's Headers that was
+ * about 6% of /v1/me's CPU (measured with --profile). Repeated headers are joined with ", " as
+ * fetch does.
  */
 export function requestHeader(c: Context, name: string): string | undefined {
   const incoming = incomingOf(c)
