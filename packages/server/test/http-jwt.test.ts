@@ -192,17 +192,10 @@ for (const db of TEST_DATABASES)
     })
 
     it('several resources at the token endpoint -> an aud array (RFC 8707 2.2)', async () => {
-      const got = await getCode(server)
-      const body = new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: got.code,
-        redirect_uri: got.redirectUri,
-        client_id: TEST_CLIENT.client_id,
-        code_verifier: got.verifier,
-      })
-      body.append('resource', 'https://a.example.com')
-      body.append('resource', 'https://b.example.com/api')
-      const res = await tokenRequest(server, body.toString())
+      const res = await exchangeCode(server, await getCode(server), TEST_CLIENT.client_id, [
+        'https://a.example.com',
+        'https://b.example.com/api',
+      ])
       assert.equal(res.status, 200, JSON.stringify(res.json))
       const { payload } = decodeJwt(res.json.access_token as string)
       assert.deepEqual(payload.aud, ['https://a.example.com', 'https://b.example.com/api'])

@@ -150,14 +150,7 @@ for (const db of TEST_DATABASES)
 
     describe('the code and what it is bound to (RFC 6749 4.1.3)', () => {
       it('code issued to another client -> invalid_grant', async () => {
-        const got = await getCode(server)
-        const res = await tokenRequest(server, {
-          grant_type: 'authorization_code',
-          code: got.code,
-          redirect_uri: got.redirectUri,
-          client_id: OTHER_SPA.client_id,
-          code_verifier: got.verifier,
-        })
+        const res = await exchangeCode(server, await getCode(server), OTHER_SPA.client_id)
         assertTokenError(res, 'invalid_grant')
       })
       it('redirect_uri different from the authorization request -> invalid_grant', async () => {
