@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { client, grant, user } from '../src/storage/contract.ts'
 import { openPostgresStore, type PostgresStore } from '../src/storage/postgres.ts'
-import { freshPgSchema, startTestServer } from '../src/testing.ts'
+import { freshPgSchema, startTestServer, TEST_PG_URL } from '../src/testing.ts'
 import { sleep } from './scale-support.ts'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -43,6 +43,34 @@ describe('migrations with several processes', () => {
     )
     await Promise.all(stores.map((s) => s.migrate())) // and again: nothing to do
     await stores[1]!.ping()
+  })
+})
+
+describe('migrations while other schemas come and go', () => {
+  it('a migration is not failed by another schema dropped at the same moment', async () => {
+    // Parallel test runs and other apps drop schemas; the migrator's catalog lookup used to fail
+    // with 3F000 naming the other schema (16 of 40 migrations in a loop like this one).
+    const { default: pg } = await import('pg')
+    const churner = new pg.Client({ connectionString: TEST_PG_URL })
+    await churner.connect()
+    let stop = false
+    const churn = (async () => {
+      for (let i = 0; !stop; i++) {
+        const s = `pixie_churn_${randomUUID().slice(0, 8)}_${i}`
+        await churner.query(`create schema ${s}; create table ${s}.t (a int primary key, b text)`)
+        await churner.query(`drop schema ${s} cascade`)
+      }
+    })()
+    try {
+      for (let i = 0; i < 10; i++) {
+        const [store] = await schemaWithStores(1)
+        await store!.migrate()
+      }
+    } finally {
+      stop = true
+      await churn
+      await churner.end()
+    }
   })
 })
 

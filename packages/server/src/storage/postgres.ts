@@ -45,9 +45,18 @@ export class PostgresStore extends KyselyStore {
       provider: migrationProvider,
       migrationTableSchema: schema,
     })
-    const { error, results } = await migrator.migrateToLatest()
-    if (error) {
+    for (let attempt = 1; ; attempt++) {
+      const { error, results } = await migrator.migrateToLatest()
+      if (!error) return
+      // The migrator's table lookup reads the catalog of every schema; one dropped at that moment
+      // by someone else (another app, a parallel test run) fails it with 3F000. Nothing was
+      // migrated then, so looking again is safe.
       const failed = results?.find((r) => r.status === 'Error')
+      const raced = !failed && (error as { code?: string }).code === '3F000'
+      if (raced && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 25 * attempt))
+        continue
+      }
       throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
     }
   }
