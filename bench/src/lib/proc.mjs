@@ -1,6 +1,6 @@
 // Child server processes: one process per server, so CPU and RSS are each server's own.
 import { spawn } from 'node:child_process'
-import { openSync, readFileSync, closeSync } from 'node:fs'
+import { openSync, readFileSync, closeSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { request } from 'undici'
 
@@ -101,6 +101,19 @@ export function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN)
   return { peak: kb('VmHWM') / 1024, current: kb('VmRSS') / 1024 }
+}
+
+/**
+ * Resets the process's peak RSS (VmHWM) to its current RSS (Linux 4.0+, proc(5) clear_refs "5"),
+ * so a later VmHWM is the peak of what ran since. False where the kernel refuses it.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Busy and total CPU time of the whole machine in ms (/proc/stat, all cores). */

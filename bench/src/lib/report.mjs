@@ -80,9 +80,13 @@ export function evaluateTargets(r) {
         : pairs.map(([k, a, z]) => `${k} ${fmt(a, 1)}/${fmt(z, 1)} ms`).join('; '),
     )
   }
-  const rss = r.servers[PIXIE]?.rssAfterScenario?.flow
+  const rss = r.servers[PIXIE]?.rssUnderLoad?.flow
   if (rss !== undefined)
-    add('peak RSS under flow < 150 MB', rss < 150, `${fmt(rss, 1)} MB (VmHWM after flow)`)
+    add(
+      'peak RSS under flow < 150 MB',
+      rss < 150,
+      `${fmt(rss, 1)} MB (VmHWM of the flow load; ${fmt(r.servers[PIXIE].rssAfterScenario.flow, 1)} MB with the sign-ins before it)`,
+    )
   if (r.startupMs.median !== null)
     add(
       'start-up to first 200 on /healthz < 500 ms',
@@ -177,15 +181,21 @@ export function markdown(r) {
   }
   L.push('')
   L.push('## Memory and start-up', '')
-  L.push('| server | ready after (ms) | peak RSS after flow (MB) | peak RSS, whole run (MB) |')
-  L.push('|---|--:|--:|--:|')
+  L.push(
+    '| server | ready after (ms) | peak RSS under flow load (MB) | peak RSS by the end of flow, with sign-ins (MB) | peak RSS, whole run (MB) |',
+  )
+  L.push('|---|--:|--:|--:|--:|')
   for (const s of servers) {
     const i = r.servers[s]
     L.push(
-      `| ${s}: ${i.label} | ${i.readyMs} | ${fmt(i.rssAfterScenario.flow, 1)} | ${fmt(i.peakRssMb, 1)} |`,
+      `| ${s}: ${i.label} | ${i.readyMs} | ${fmt(i.rssUnderLoad?.flow, 1)} | ${fmt(i.rssAfterScenario.flow, 1)} | ${fmt(i.peakRssMb, 1)} |`,
     )
   }
   L.push('')
+  L.push(
+    'Peak RSS is VmHWM. "Under flow load" is reset (proc(5) clear_refs) after each cell has signed in its new virtual users, so it covers the warm-up and the timed window; the next column keeps those argon2id sign-ins (19 MiB per hash while it runs).',
+    '',
+  )
   if (r.startupMs.runs.length) {
     L.push(
       `Pixie start-up to the first 200 on /healthz (fresh SQLite file, one client, no users to hash): ` +
