@@ -56,6 +56,45 @@ function rawGet(server: { url: string }, path: string): Promise<number> {
   })
 }
 
+/**
+ * A token request whose body is written in parts, `gapMs` apart (0: all in one write, so the
+ * server has parsed the whole body before the handler reads it).
+ */
+function postTokenInParts(
+  server: { url: string },
+  parts: string[],
+  headers: Record<string, string>,
+  gapMs: number,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const { hostname, port } = new URL(server.url)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { hostname, port, path: '/api/token', method: 'POST', headers: { ...FORM, ...headers } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
+      },
+    )
+    req.on('error', reject)
+    if (gapMs === 0) {
+      req.end(parts.join(''))
+      return
+    }
+    let i = 0
+    const next = () => {
+      const part = parts[i++]!
+      if (i === parts.length) req.end(part)
+      else {
+        req.write(part)
+        setTimeout(next, gapMs)
+      }
+    }
+    next()
+  })
+}
+
 for (const db of TEST_DATABASES)
   describe(`hostile input: 4xx, never 5xx (${db})`, () => {
     let server: TestServer
@@ -120,6 +159,32 @@ for (const db of TEST_DATABASES)
         })
         const res = await postToken(server, stream, FORM)
         assert.equal(res.status, 413)
+      })
+      it('a body that arrives in parts is read whole', async () => {
+        const body =
+          'client_id=test-spa&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&grant_type=authorization_code&code=nope'
+        const cut = body.indexOf('authorization_co') + 'authorization_co'.length
+        const parts = [body.slice(0, cut), body.slice(cut)]
+        const headers = { 'content-length': String(body.length) }
+        // Cut short, the grant type would be unsupported_grant_type; whole, the code is unknown.
+        for (const gapMs of [0, 60]) {
+          const res = await postTokenInParts(server, parts, headers, gapMs)
+          assert.equal(res.status, 400, `gap ${gapMs} ms`)
+          assert.equal(res.json.error, 'invalid_grant', `gap ${gapMs} ms`)
+        }
+      })
+      it('body over 16 KiB, chunked, parsed at once or in parts -> 413', async () => {
+        const chunks = Array.from({ length: 5 }, () => 'a'.repeat(4096))
+        for (const gapMs of [0, 20]) {
+          const res = await postTokenInParts(
+            server,
+            chunks,
+            { 'transfer-encoding': 'chunked' },
+            gapMs,
+          )
+          assert.equal(res.status, 413, `gap ${gapMs} ms`)
+          assert.equal(res.json.error, 'invalid_request', `gap ${gapMs} ms`)
+        }
       })
       for (const body of [
         'grant_type=authorization_code&client_id=test-spa&code=%ZZ',

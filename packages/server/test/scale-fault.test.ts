@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config.ts'
 import { startServer, type RunningServer } from '../src/server.ts'
 import { freshPgSchema, TEST_CLIENT, TEST_USER } from '../src/testing.ts'
 import { TcpProxy, sleep } from './scale-support.ts'
-import { getTokens, tokenRequest } from './support.ts'
+import { authorizeUrl, Browser, getTokens, tokenRequest, validAuthorizeParams } from './support.ts'
 
 const schema = await freshPgSchema()
 const target = new URL(schema.url)
@@ -97,8 +97,16 @@ describe('PostgreSQL outage under load', () => {
     assert.equal(ready.status, 503)
     assert.deepEqual(((await ready.json()) as { status: string }).status, 'unavailable')
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200)
-    // The pages say so in HTML, the token endpoint in JSON.
-    const page = await fetch(`${server.url}/authorize?client_id=${TEST_CLIENT.client_id}`)
+    // The pages say so in HTML, the token endpoint in JSON. The login page itself still shows:
+    // it needs only the client, which the store keeps for a few seconds; signing in needs the
+    // database.
+    const browser = new Browser({ url: server.url })
+    const loginPage = await browser.get(authorizeUrl(server, validAuthorizeParams()))
+    assert.equal(loginPage.status, 200)
+    const page = await browser.submit(await loginPage.text(), {
+      username: TEST_USER.username,
+      password: TEST_USER.password,
+    })
     assert.equal(page.status, 503)
     assert.match(page.headers.get('content-type') ?? '', /text\/html/)
     assert.match(await page.text(), /temporarily unavailable/)

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import type { KyselyStore } from './kysely-store.ts'
 import type { ClientRecord, GrantRecord, SigningKeyRecord, Store, UserRecord } from './store.ts'
 
 const NOW = 1_800_000_000
@@ -91,6 +92,39 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.deleteClient(c.clientId), true)
       assert.equal(await store.deleteClient(c.clientId), false)
       assert.equal(await store.getClient(c.clientId), undefined)
+    })
+
+    it('keeps a found client for a while: frozen, and seen changed by another process after that', async () => {
+      const cache = store as unknown as KyselyStore
+      const other = await open()
+      try {
+        const c = client()
+        // An unknown id is not kept: a client created elsewhere is found at once.
+        assert.equal(await store.getClient(c.clientId), undefined)
+        assert.equal(await other.createClient(c), true)
+        const got = await store.getClient(c.clientId)
+        assert.deepEqual(got, c)
+        // Every request shares the record: none can change what the next one reads.
+        assert.throws(
+          () => (got!.redirectUris as string[]).push('https://evil.example/cb'),
+          TypeError,
+        )
+        assert.throws(() => Object.assign(got!, { clientName: 'changed' }), TypeError)
+        // Removed by another process: still served from the cache until it expires.
+        assert.equal(await other.deleteClient(c.clientId), true)
+        assert.deepEqual(await store.getClient(c.clientId), c)
+        cache.clientCacheMs = 0
+        assert.equal(await store.getClient(c.clientId), undefined)
+        // Through this store, a change is seen at once.
+        cache.clientCacheMs = 60_000
+        assert.equal(await store.createClient(c), true)
+        assert.deepEqual(await store.getClient(c.clientId), c)
+        assert.equal(await store.deleteClient(c.clientId), true)
+        assert.equal(await store.getClient(c.clientId), undefined)
+      } finally {
+        cache.clientCacheMs = 5000
+        await other.close()
+      }
     })
 
     it('creates users with unique usernames, finds them by id and username', async () => {
