@@ -1,6 +1,16 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { signIn, startTestServer, TEST_DATABASES, type TestServer } from '../src/testing.ts'
+import { randomBytes } from 'node:crypto'
+import { clientRecord } from '../src/seed.ts'
+import { openStore } from '../src/storage/index.ts'
+import {
+  CookieJar,
+  signIn,
+  startTestServer,
+  TEST_CLIENT,
+  TEST_DATABASES,
+  type TestServer,
+} from '../src/testing.ts'
 import {
   ALL_CLIENTS,
   ALL_USERS,
@@ -9,6 +19,7 @@ import {
   authorizeUrlPairs,
   Browser,
   exchangeCode,
+  getCode,
   getManual,
   OTHER_SPA,
   pkcePair,
@@ -66,6 +77,35 @@ for (const db of TEST_DATABASES)
       })
       it('missing client_id', async () => {
         await assertErrorPage(await authorize({ client_id: undefined }), /client_id is required/)
+      })
+      it('a client removed by another process while its record is cached: 400, then unknown', async () => {
+        const other = await openStore(server.config.database)
+        try {
+          const clientId = `gone-${randomBytes(4).toString('hex')}`
+          const spa = { ...TEST_CLIENT, client_id: clientId, client_name: 'Gone SPA' }
+          assert.equal(await other.createClient(clientRecord(spa, 1_800_000_000)), true)
+          const jar = new CookieJar()
+          // Signed in and consented: this server has read the client, and keeps it a while.
+          const first = await getCode(server, { clientId, jar })
+          assert.ok(first.code)
+          assert.equal(await other.deleteClient(clientId), true)
+          // The client is still cached; its consent went with it, so consent is asked again.
+          // Allowing writes a consent that names a client that is gone: refused as invalid, not
+          // a 500, and no code is issued.
+          const params = validAuthorizeParams({ client_id: clientId })
+          const browser = new Browser(server, jar)
+          const page = await browser.get(authorizeUrl(server, params))
+          assert.equal(page.status, 200)
+          const allowed = await browser.submit(await page.text(), { decision: 'allow' })
+          await assertErrorPage(allowed, /no longer exists/)
+          // The store dropped its copy: the next request finds no such client.
+          await assertErrorPage(
+            await browser.get(authorizeUrl(server, params)),
+            /unknown client_id/,
+          )
+        } finally {
+          await other.close()
+        }
       })
       it('empty client_id is the same as missing (RFC 6749 3.1)', async () => {
         await assertErrorPage(await authorize({ client_id: '' }))

@@ -1,6 +1,9 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { parseConfig } from '../src/config.ts'
+import { clientRecord } from '../src/seed.ts'
+import { openStore } from '../src/storage/index.ts'
 import { startTestServer, TEST_CLIENT, TEST_DATABASES, type TestServer } from '../src/testing.ts'
 import {
   basic,
@@ -32,6 +35,28 @@ for (const db of TEST_DATABASES)
       )
     })
     after(() => server.close())
+
+    it('a client removed by another process while cached: 400 invalid_request, then invalid_client', async () => {
+      const other = await openStore(server.config.database)
+      try {
+        const gone = { ...MACHINE_CLIENT, client_id: `gone-${randomBytes(4).toString('hex')}` }
+        assert.equal(await other.createClient(clientRecord(gone, 1_800_000_000)), true)
+        const ask = () => tokenRequest(server, machine({ client_id: gone.client_id }))
+        assert.equal((await ask()).status, 200) // this server now keeps the client a while
+        assert.equal(await other.deleteClient(gone.client_id), true)
+        // The grant names a client that is gone: refused, not a 500, and no token issued.
+        const refused = await ask()
+        assert.equal(refused.status, 400)
+        assert.equal(refused.json.error, 'invalid_request')
+        assert.equal(refused.json.access_token, undefined)
+        // The store dropped its copy: the client is unknown now (RFC 6749 5.2).
+        const unknown = await ask()
+        assert.equal(unknown.status, 401)
+        assert.equal(unknown.json.error, 'invalid_client')
+      } finally {
+        await other.close()
+      }
+    })
 
     it('a confidential client gets an access token and no refresh token (RFC 6749 4.4.3)', async () => {
       const res = await tokenRequest(server, machine())

@@ -101,7 +101,16 @@ export function asOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err
   if (isUnavailable(err))
     return new TemporarilyUnavailable('the service is temporarily unavailable')
+  // A client or user removed while the request was under way: the request names what is gone.
+  if (isForeignKeyViolation(err))
+    return new InvalidRequest('the client or user of this request no longer exists')
   return new ServerError('the server encountered an unexpected error')
+}
+
+/** A write that refers to a row that is gone: SQLite's foreign key check, PostgreSQL 23503. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503'
 }
 
 /**

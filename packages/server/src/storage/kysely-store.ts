@@ -1,4 +1,5 @@
 import { Migrator, type Insertable, type Kysely, type Selectable } from 'kysely'
+import { isForeignKeyViolation } from '../core/errors.ts'
 import type { Database } from './schema.ts'
 import { migrationProvider } from './migrations.ts'
 import { PreparedQuery, type DirectExecutor } from './prepared.ts'
@@ -322,6 +323,10 @@ export class KyselyStore implements Store {
   }
 
   async addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void> {
+    await this.naming(clientId, this.addConsentNow(userId, clientId, scopes, now))
+  }
+
+  private async addConsentNow(userId: string, clientId: string, scopes: string[], now: number) {
     await this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('consents')
@@ -342,7 +347,25 @@ export class KyselyStore implements Store {
 
   // Grants and tokens
 
+  /**
+   * A write that names a client which another process removed (while this one still had it
+   * cached) fails its foreign key: the cached client goes, and the error goes on to the caller
+   * (asOAuthError answers it with a 400).
+   */
+  private async naming<T>(clientId: string, write: Promise<T>): Promise<T> {
+    try {
+      return await write
+    } catch (err) {
+      if (isForeignKeyViolation(err)) this.clientCache.delete(clientId)
+      throw err
+    }
+  }
+
   async createGrant(g: GrantRecord): Promise<void> {
+    await this.naming(g.clientId, this.insertGrant(g))
+  }
+
+  private async insertGrant(g: GrantRecord): Promise<void> {
     await this.run(this.q.insertGrant, {
       id: g.id,
       client_id: g.clientId,
