@@ -3,14 +3,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { clientRecord } from '../src/seed.ts'
 import { openStore } from '../src/storage/index.ts'
-import {
-  CookieJar,
-  signIn,
-  startTestServer,
-  TEST_CLIENT,
-  TEST_DATABASES,
-  type TestServer,
-} from '../src/testing.ts'
+import { signIn, startTestServer, TEST_DATABASES, type TestServer } from '../src/testing.ts'
 import {
   ALL_CLIENTS,
   ALL_USERS,
@@ -82,18 +75,17 @@ for (const db of TEST_DATABASES)
         const other = await openStore(server.config.database)
         try {
           const clientId = `gone-${randomBytes(4).toString('hex')}`
-          const spa = { ...TEST_CLIENT, client_id: clientId, client_name: 'Gone SPA' }
+          const spa = { ...ALL_CLIENTS[0]!, client_id: clientId, client_name: 'Gone SPA' }
           assert.equal(await other.createClient(clientRecord(spa, 1_800_000_000)), true)
-          const jar = new CookieJar()
+          const browser = new Browser(server)
           // Signed in and consented: this server has read the client, and keeps it a while.
-          const first = await getCode(server, { clientId, jar })
+          const first = await getCode(server, { clientId, jar: browser.jar })
           assert.ok(first.code)
           assert.equal(await other.deleteClient(clientId), true)
           // The client is still cached; its consent went with it, so consent is asked again.
           // Allowing writes a consent that names a client that is gone: refused as invalid, not
           // a 500, and no code is issued.
           const params = validAuthorizeParams({ client_id: clientId })
-          const browser = new Browser(server, jar)
           const page = await browser.get(authorizeUrl(server, params))
           assert.equal(page.status, 200)
           const allowed = await browser.submit(await page.text(), { decision: 'allow' })
