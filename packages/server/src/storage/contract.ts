@@ -96,6 +96,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     it('keeps a found client for a while: frozen, and seen changed by another process after that', async () => {
       const cache = store as unknown as KyselyStore
+      const cacheMs = cache.clientCacheMs
       const other = await open()
       try {
         const c = client()
@@ -122,7 +123,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal(await store.deleteClient(c.clientId), true)
         assert.equal(await store.getClient(c.clientId), undefined)
       } finally {
-        cache.clientCacheMs = 5000
+        cache.clientCacheMs = cacheMs
         await other.close()
       }
     })

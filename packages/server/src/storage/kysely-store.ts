@@ -225,7 +225,7 @@ export class KyselyStore implements Store {
       this.clientCache.delete(clientId)
       return undefined
     }
-    const client = deepFreeze(toClient(row))
+    const client = freezeRecord(toClient(row))
     if (this.clientCache.size >= CLIENT_CACHE_MAX) this.clientCache.clear()
     this.clientCache.set(clientId, { at: now, client })
     return client
@@ -323,11 +323,7 @@ export class KyselyStore implements Store {
   }
 
   async addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void> {
-    await this.naming(clientId, this.addConsentNow(userId, clientId, scopes, now))
-  }
-
-  private async addConsentNow(userId: string, clientId: string, scopes: string[], now: number) {
-    await this.db.transaction().execute(async (tx) => {
+    const write = this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('consents')
         .select('scope')
@@ -343,6 +339,7 @@ export class KyselyStore implements Store {
         )
         .execute()
     })
+    await this.dropClientIfGone(clientId, write)
   }
 
   // Grants and tokens
@@ -352,7 +349,7 @@ export class KyselyStore implements Store {
    * cached) fails its foreign key: the cached client goes, and the error goes on to the caller
    * (asOAuthError answers it with a 400).
    */
-  private async naming<T>(clientId: string, write: Promise<T>): Promise<T> {
+  private async dropClientIfGone<T>(clientId: string, write: Promise<T>): Promise<T> {
     try {
       return await write
     } catch (err) {
@@ -362,11 +359,7 @@ export class KyselyStore implements Store {
   }
 
   async createGrant(g: GrantRecord): Promise<void> {
-    await this.naming(g.clientId, this.insertGrant(g))
-  }
-
-  private async insertGrant(g: GrantRecord): Promise<void> {
-    await this.run(this.q.insertGrant, {
+    const write = this.run(this.q.insertGrant, {
       id: g.id,
       client_id: g.clientId,
       user_id: g.userId,
@@ -383,6 +376,7 @@ export class KyselyStore implements Store {
       nonce: g.nonce,
       resource: g.resource ? JSON.stringify(g.resource) : null,
     })
+    await this.dropClientIfGone(g.clientId, write)
   }
 
   async redeemCode(codeHash: string, now: number): Promise<CodeRedemption> {
@@ -566,8 +560,8 @@ function nullableNumber(v: number | string | null): number | null {
 const CLIENT_CACHE_MS = 5000
 const CLIENT_CACHE_MAX = 1024
 
-/** A cached record is shared by every request that reads it: none may change it. */
-function deepFreeze<T extends object>(o: T): T {
+/** A cached record is shared by every request that reads it: none may change it or its lists. */
+function freezeRecord<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (v && typeof v === 'object') Object.freeze(v)
   return Object.freeze(o)
 }
