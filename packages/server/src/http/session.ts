@@ -17,9 +17,24 @@ export async function currentSession(
   store: Store,
   now: number,
 ): Promise<SessionRecord | undefined> {
+  const idHash = sessionIdHash(c)
+  return idHash === undefined ? undefined : store.getSession(idHash, now)
+}
+
+/** The current session with its user's consent for `clientId`, in one read. */
+export async function currentSessionWithConsent(
+  c: Context,
+  store: Store,
+  now: number,
+  clientId: string,
+): Promise<{ session: SessionRecord; consent: string[] } | undefined> {
+  const idHash = sessionIdHash(c)
+  return idHash === undefined ? undefined : store.getSessionWithConsent(idHash, now, clientId)
+}
+
+function sessionIdHash(c: Context): string | undefined {
   const id = requestCookie(c, SESSION_COOKIE)
-  if (!id || id.length > 100) return undefined
-  return store.getSession(hashToken(id), now)
+  return !id || id.length > 100 ? undefined : hashToken(id)
 }
 
 export async function startSession(

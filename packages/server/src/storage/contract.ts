@@ -161,6 +161,30 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await store.getConsent(u.id, other.clientId), [])
     })
 
+    it("reads a session with its user's consent for one client in one call", async () => {
+      const { c, u } = await seed()
+      const other = client()
+      await store.createClient(other)
+      const s = { idHash: randomUUID(), userId: u.id, authTime: NOW, expiresAt: NOW + 10 }
+      await store.createSession(s)
+      assert.deepEqual(await store.getSessionWithConsent(s.idHash, NOW, c.clientId), {
+        session: s,
+        consent: [],
+      })
+      await store.addConsent(u.id, c.clientId, ['profile', 'email'], NOW)
+      await store.addConsent(u.id, other.clientId, ['openid'], NOW)
+      const got = await store.getSessionWithConsent(s.idHash, NOW, c.clientId)
+      assert.deepEqual(got?.session, s)
+      assert.deepEqual(got?.consent.sort(), ['email', 'profile'])
+      assert.deepEqual(
+        (await store.getSessionWithConsent(s.idHash, NOW, other.clientId))?.consent,
+        ['openid'],
+      )
+      // No session: nothing, whatever the consent.
+      assert.equal(await store.getSessionWithConsent(s.idHash, NOW + 10, c.clientId), undefined)
+      assert.equal(await store.getSessionWithConsent(randomUUID(), NOW, c.clientId), undefined)
+    })
+
     it('a code is redeemed exactly once, even by 20 concurrent callers', async () => {
       const { c, u } = await seed()
       const g = grant(c, u)

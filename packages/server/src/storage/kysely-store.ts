@@ -67,6 +67,16 @@ export class KyselyStore implements Store {
         .where('id_hash', '=', p.idHash)
         .where('expires_at', '>', p.now),
     ),
+    sessionWithConsent: new PreparedQuery((p: { idHash: string; now: number; clientId: string }) =>
+      this.db
+        .selectFrom('sessions as s')
+        .leftJoin('consents as c', (join) =>
+          join.onRef('c.user_id', '=', 's.user_id').on('c.client_id', '=', p.clientId),
+        )
+        .select(['s.id_hash', 's.user_id', 's.auth_time', 's.expires_at', 'c.scope'])
+        .where('s.id_hash', '=', p.idHash)
+        .where('s.expires_at', '>', p.now),
+    ),
     consent: new PreparedQuery((p: { userId: string; clientId: string }) =>
       this.db
         .selectFrom('consents')
@@ -303,14 +313,16 @@ export class KyselyStore implements Store {
 
   async getSession(idHash: string, now: number): Promise<SessionRecord | undefined> {
     const row = await this.first(this.q.session, { idHash, now })
-    return (
-      row && {
-        idHash: row.id_hash,
-        userId: row.user_id,
-        authTime: Number(row.auth_time),
-        expiresAt: Number(row.expires_at),
-      }
-    )
+    return row && toSession(row)
+  }
+
+  async getSessionWithConsent(
+    idHash: string,
+    now: number,
+    clientId: string,
+  ): Promise<{ session: SessionRecord; consent: string[] } | undefined> {
+    const row = await this.first(this.q.sessionWithConsent, { idHash, now, clientId })
+    return row && { session: toSession(row), consent: row.scope ? splitScope(row.scope) : [] }
   }
 
   async deleteSession(idHash: string): Promise<void> {
@@ -555,6 +567,15 @@ function splitScope(scope: string): string[] {
 
 function nullableNumber(v: number | string | null): number | null {
   return v === null ? null : Number(v)
+}
+
+function toSession(r: Selectable<Database['sessions']>): SessionRecord {
+  return {
+    idHash: r.id_hash,
+    userId: r.user_id,
+    authTime: Number(r.auth_time),
+    expiresAt: Number(r.expires_at),
+  }
 }
 
 const CLIENT_CACHE_MS = 5000

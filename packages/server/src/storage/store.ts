@@ -145,6 +145,15 @@ export interface Store {
   createSession(session: SessionRecord): Promise<void>
   /** The session if it exists and has not expired at `now`. */
   getSession(idHash: string, now: number): Promise<SessionRecord | undefined>
+  /**
+   * getSession and getConsent(session's user, clientId) in one read: the authorization endpoint
+   * needs both on every request of a signed-in user.
+   */
+  getSessionWithConsent(
+    idHash: string,
+    now: number,
+    clientId: string,
+  ): Promise<{ session: SessionRecord; consent: string[] } | undefined>
   deleteSession(idHash: string): Promise<void>
 
   /** The scopes this user has consented to for this client (empty when none). */

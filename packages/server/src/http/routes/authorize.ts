@@ -24,7 +24,13 @@ import { clientIp } from '../../rate-limit.ts'
 import type { AppDeps } from '../context.ts'
 import { readForm, readQuery } from '../form.ts'
 import { cspSourceOf, setPageHeaders } from '../security-headers.ts'
-import { checkFormPost, csrfToken, currentSession, startSession } from '../session.ts'
+import {
+  checkFormPost,
+  csrfToken,
+  currentSession,
+  currentSessionWithConsent,
+  startSession,
+} from '../session.ts'
 
 const SUPPORTED_SCOPES = Object.keys(SCOPES)
 
@@ -43,8 +49,8 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     const result = await validate(readQuery(c))
     if (!result.ok) return refuse(c, result)
     const { request } = result
-    const session = await currentSession(c, store, deps.now())
-    if (!session || mustSignInAgain(request, session, deps.now())) {
+    const signedIn = await currentSessionWithConsent(c, store, deps.now(), request.client.clientId)
+    if (!signedIn || mustSignInAgain(request, signedIn.session, deps.now())) {
       // OIDC Core 3.1.2.1: prompt=none MUST NOT display a page; login_required instead.
       if (request.prompt.includes('none')) {
         return refuse(c, {
@@ -55,7 +61,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
       }
       return showLogin(c, request, 200, undefined, request.loginHint)
     }
-    return continueSignedIn(c, request, session, 302)
+    return continueSignedIn(c, request, signedIn.session, signedIn.consent)
   })
 
   app.post('/login', async (c) => {
@@ -125,12 +131,11 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     c: Context,
     request: AuthorizationRequest,
     session: SessionRecord,
-    status: 302 | 303,
+    consented: string[],
   ): Promise<Response> {
-    const consented = await store.getConsent(session.userId, request.client.clientId)
     // OIDC Core 3.1.2.1: prompt=consent asks again even when consent was given before.
     const mustAsk = request.prompt.includes('consent') || !includesAll(consented, request.scopes)
-    if (!mustAsk) return redirectWithCode(c, request, session, status)
+    if (!mustAsk) return redirectWithCode(c, request, session, 302)
     if (request.prompt.includes('none')) {
       // OIDC Core 3.1.2.6: consent would be needed, but no page may be shown.
       return refuse(c, {
