@@ -32,6 +32,7 @@ export async function currentSessionWithConsent(
   return idHash === undefined ? undefined : store.getSessionWithConsent(idHash, now, clientId)
 }
 
+/** The stored key of the request's session cookie; undefined without a plausible one. */
 function sessionIdHash(c: Context): string | undefined {
   const id = requestCookie(c, SESSION_COOKIE)
   return !id || id.length > 100 ? undefined : hashToken(id)
@@ -45,8 +46,8 @@ export async function startSession(
   now: number,
   opts: CookieOptions,
 ): Promise<SessionRecord> {
-  const old = requestCookie(c, SESSION_COOKIE)
-  if (old && old.length <= 100) await store.deleteSession(hashToken(old))
+  const old = sessionIdHash(c)
+  if (old !== undefined) await store.deleteSession(old)
   // A new id at every login: no session fixation.
   const id = randomToken()
   const session = { idHash: hashToken(id), userId, authTime: now, expiresAt: now + ttl }
@@ -63,8 +64,8 @@ export async function startSession(
 
 /** Ends the browser session: the row and the cookie. */
 export async function endSession(c: Context, store: Store, opts: CookieOptions): Promise<void> {
-  const id = requestCookie(c, SESSION_COOKIE)
-  if (id && id.length <= 100) await store.deleteSession(hashToken(id))
+  const idHash = sessionIdHash(c)
+  if (idHash !== undefined) await store.deleteSession(idHash)
   clearSessionCookie(c, opts)
 }
 
