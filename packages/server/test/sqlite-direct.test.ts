@@ -113,4 +113,57 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  it('read group: the reads of one turn share a snapshot; a write, Kysely or the next turn ends it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pixie-read-'))
+    const path = join(dir, 'r.db')
+    const store = openSqliteStore(path)
+    const other = new SQLite(path) // another process writing to the same file
+    other.pragma('busy_timeout = 1000')
+    try {
+      await store.migrate()
+      const c = client()
+      const u = user()
+      await store.createClient(c)
+      await store.createUser(u)
+      const g = grant(c, u)
+      await store.createGrant(g)
+      const revokeElsewhere = (at: number) =>
+        other.prepare('update grants set revoked_at = ? where id = ?').run(at, g.id)
+
+      // Same turn: the second read sees the snapshot of the first; the next turn sees the commit.
+      const before = store.getGrant(g.id)
+      revokeElsewhere(10)
+      const sameTurn = store.getGrant(g.id)
+      assert.equal((await before)?.revokedAt, null)
+      assert.equal((await sameTurn)?.revokedAt, null)
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.equal((await store.getGrant(g.id))?.revokedAt, 10)
+
+      // A write after a read in the same turn, with another connection's commit between them:
+      // the read group ends first, so the write does not fail on a stale snapshot.
+      const read = store.getGrant(g.id)
+      revokeElsewhere(20)
+      const g2 = grant(c, u)
+      await store.createGrant(g2)
+      assert.equal((await read)?.revokedAt, 10)
+      assert.equal((await store.getGrant(g2.id))?.id, g2.id)
+      assert.equal(other.prepare('select 1 from grants where id = ?').get(g2.id) !== undefined, true)
+
+      // A Kysely statement (its own transaction) after a read in the same turn.
+      const read2 = store.getGrant(g.id)
+      assert.equal((await store.listClients()).length, 1)
+      assert.equal((await read2)?.revokedAt, 20)
+
+      // The read lock is dropped by the next turn: another connection can checkpoint the whole WAL.
+      await store.getGrant(g.id)
+      await new Promise((resolve) => setImmediate(resolve))
+      const [cp] = other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
+      assert.equal(cp!.busy, 0)
+    } finally {
+      other.close()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

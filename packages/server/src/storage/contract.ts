@@ -10,6 +10,9 @@ import type { ClientRecord, GrantRecord, SigningKeyRecord, Store, UserRecord } f
 
 const NOW = 1_800_000_000
 
+/** Another process's commit is seen from the next turn of the event loop (store.ts). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
     clientId: `client-${randomUUID()}`,
@@ -103,6 +106,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         // An unknown id is not kept: a client created elsewhere is found at once.
         assert.equal(await store.getClient(c.clientId), undefined)
         assert.equal(await other.createClient(c), true)
+        await nextTurn()
         const got = await store.getClient(c.clientId)
         assert.deepEqual(got, c)
         // Every request shares the record: none can change what the next one reads.
@@ -113,6 +117,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.throws(() => Object.assign(got!, { clientName: 'changed' }), TypeError)
         // Removed by another process: still served from the cache until it expires.
         assert.equal(await other.deleteClient(c.clientId), true)
+        await nextTurn()
         assert.deepEqual(await store.getClient(c.clientId), c)
         cache.clientCacheMs = 0
         assert.equal(await store.getClient(c.clientId), undefined)

@@ -18,6 +18,12 @@ interface Waiter {
  *   before the turn ends (setImmediate), and each write's promise settles only after that COMMIT,
  *   so no response reports a write that is not committed. With N requests in flight, one COMMIT
  *   (WAL append, locks) serves them all. Reads run at once and see the open group's writes.
+ * - Read groups: the reads of one turn that find no write group open share one read transaction
+ *   (BEGIN ... COMMIT at setImmediate). Outside a transaction every statement takes and drops
+ *   WAL's read lock with fcntl calls, which cost more than an indexed read itself (measured:
+ *   14 µs a lookup alone, 6 µs with 32 to a transaction). A read then sees the database as of
+ *   the turn's first read: another process's commit made during that turn shows from the next
+ *   one, as if it had come a moment later. A write in the turn first ends the read group.
  * - A Kysely statement first commits the open group, so Kysely's own transactions (consent,
  *   migrations) never nest in it; while a Kysely transaction is open between its statements, the
  *   hot queries wait in Kysely's queue like any other, so they never join it.
@@ -25,7 +31,10 @@ interface Waiter {
 export class SqliteConnection {
   private readonly cache = new Map<string, SQLite.Statement>()
   private group: Waiter[] | null = null
+  private reading = false
+  private flushScheduled = false
   private readonly begin: SQLite.Statement
+  private readonly beginRead: SQLite.Statement
   private readonly commit: SQLite.Statement
   private readonly rollback: SQLite.Statement
 
@@ -34,6 +43,7 @@ export class SqliteConnection {
     private readonly maxStatements = 256,
   ) {
     this.begin = sqlite.prepare('BEGIN IMMEDIATE')
+    this.beginRead = sqlite.prepare('BEGIN')
     this.commit = sqlite.prepare('COMMIT')
     this.rollback = sqlite.prepare('ROLLBACK')
   }
@@ -60,13 +70,23 @@ export class SqliteConnection {
     sql: string,
     parameters: unknown[],
   ): QueryResult<any> | Promise<QueryResult<any>> | undefined {
-    if (this.sqlite.inTransaction && this.group === null) return undefined
+    if (this.sqlite.inTransaction && this.group === null && !this.reading) return undefined
     const stmt = this.prepare(sql)
-    if (stmt.readonly) return { rows: stmt.all(parameters) }
+    if (stmt.readonly) {
+      if (!this.sqlite.inTransaction) {
+        this.beginRead.run()
+        this.reading = true
+        this.scheduleFlush()
+      }
+      return { rows: stmt.all(parameters) }
+    }
+    // A read transaction that has read may not upgrade to a write (another connection may have
+    // written since its snapshot): it ends, and the write group begins with the write lock.
+    if (this.reading) this.endRead()
     if (this.group === null) {
       this.begin.run()
       this.group = []
-      setImmediate(() => this.flush())
+      this.scheduleFlush()
     }
     const group = this.group
     let result: QueryResult<any>
@@ -87,8 +107,9 @@ export class SqliteConnection {
     })
   }
 
-  /** Commits the open group, if any, and settles its writes. */
+  /** Ends the open read group, or commits the open write group and settles its writes. */
   flush(): void {
+    if (this.reading) this.endRead()
     const group = this.group
     if (group === null) return
     try {
@@ -101,6 +122,25 @@ export class SqliteConnection {
         // nothing more to undo
       }
       this.settle(group, err)
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private endRead(): void {
+    this.reading = false
+    // COMMIT of a read-only transaction only drops the read lock; should it fail, ROLLBACK does.
+    try {
+      this.commit.run()
+    } catch {
+      if (this.sqlite.inTransaction) this.rollback.run()
     }
   }
 

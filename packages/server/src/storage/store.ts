@@ -5,6 +5,10 @@
  * Conventions: times are Unix seconds; secrets (token values, codes, session ids, client
  * secrets) arrive already hashed and are never stored in plain text; single use is an atomic
  * operation of the store, never get-then-delete.
+ *
+ * Visibility: a store's own writes are seen by its next read. Another process's commit is seen
+ * from the next turn of the event loop at the latest (SQLite's reads of one turn share one read
+ * transaction: sqlite-connection.ts).
  */
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post'
 
