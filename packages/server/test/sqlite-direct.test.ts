@@ -148,7 +148,10 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       await store.createGrant(g2)
       assert.equal((await read)?.revokedAt, 10)
       assert.equal((await store.getGrant(g2.id))?.id, g2.id)
-      assert.equal(other.prepare('select 1 from grants where id = ?').get(g2.id) !== undefined, true)
+      assert.equal(
+        other.prepare('select 1 from grants where id = ?').get(g2.id) !== undefined,
+        true,
+      )
 
       // A Kysely statement (its own transaction) after a read in the same turn.
       const read2 = store.getGrant(g.id)
