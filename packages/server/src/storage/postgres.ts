@@ -1,5 +1,14 @@
 import pg from 'pg'
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely'
 import type { Database } from './schema.ts'
 import { KyselyStore } from './kysely-store.ts'
 import { migrationProvider } from './migrations.ts'
@@ -33,6 +42,10 @@ export class PostgresStore extends KyselyStore {
    * `kysely_migration` table of another schema (another app, another test run) would make it skip
    * creating ours. Pinning it to the current schema (the first of search_path) avoids that. Several
    * processes migrating at once serialize on the migrator's advisory lock.
+   *
+   * Its lookups go through an introspector of that one schema (OneSchemaIntrospector): Kysely's
+   * own reads the catalog of every schema and resolves each by name, which fails with 3F000 when
+   * someone else (another app, a parallel test run) drops a schema at that moment.
    */
   override async migrate(): Promise<void> {
     const { rows } = await sql<{
@@ -40,25 +53,58 @@ export class PostgresStore extends KyselyStore {
     }>`select current_schema() as schema`.execute(this.db)
     const schema = rows[0]?.schema
     if (!schema) throw new Error('no schema to migrate: the search_path names no existing schema')
-    const migrator = new Migrator({
-      db: this.db,
-      provider: migrationProvider,
-      migrationTableSchema: schema,
+    const pool = this.pool
+    // A second Kysely on the same pool, never destroyed (that would end the pool).
+    const db = new Kysely<Database>({
+      dialect: new (class extends PostgresDialect {
+        override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+          return new OneSchemaIntrospector(db, schema)
+        }
+      })({ pool }),
     })
-    for (let attempt = 1; ; attempt++) {
-      const { error, results } = await migrator.migrateToLatest()
-      if (!error) return
-      // The migrator's table lookup reads the catalog of every schema; one dropped at that moment
-      // by someone else (another app, a parallel test run) fails it with 3F000. Nothing was
-      // migrated then, so looking again is safe.
+    const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema })
+    const { error, results } = await migrator.migrateToLatest()
+    if (error) {
       const failed = results?.find((r) => r.status === 'Error')
-      const raced = !failed && (error as { code?: string }).code === '3F000'
-      if (raced && attempt < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 25 * attempt))
-        continue
-      }
       throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
     }
+  }
+}
+
+/**
+ * What the migrator asks of the catalog (does our schema exist, which tables are in it), read
+ * for one schema by its oid: nothing is resolved by name, so schemas dropped meanwhile elsewhere
+ * cannot fail it. Columns are not listed: the migrator needs only the names.
+ */
+class OneSchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`
+      select nspname as name from pg_catalog.pg_namespace where nspname = ${this.schema}`.execute(
+      this.db,
+    )
+    return rows
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; kind: string }>`
+      select c.relname as name, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+      where ns.nspname = ${this.schema} and c.relkind in ('r', 'v', 'p')`.execute(this.db)
+    return rows.map((r) => ({
+      name: r.name,
+      schema: this.schema,
+      isView: r.kind === 'v',
+      columns: [],
+    }))
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() }
   }
 }
 
