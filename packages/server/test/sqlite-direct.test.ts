@@ -7,17 +7,45 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import { openSqliteStore } from '../src/storage/sqlite.ts'
 import { client, grant, user } from '../src/storage/contract.ts'
+import type { KyselyStore } from '../src/storage/kysely-store.ts'
+import type { ClientRecord, UserRecord } from '../src/storage/store.ts'
+
+interface Setup {
+  store: KyselyStore
+  c: ClientRecord
+  u: UserRecord
+  /** Another connection to the same file, as another process would have; closed at the end. */
+  connect(options?: SQLite.Options): SQLite.Database
+}
+
+/** A store on a fresh SQLite file, migrated, with one client and one user. */
+async function withStore(name: string, fn: (s: Setup) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `pixie-${name}-`))
+  const path = join(dir, `${name}.db`)
+  const store = openSqliteStore(path)
+  const others: SQLite.Database[] = []
+  const connect = (options?: SQLite.Options) => {
+    const db = new SQLite(path, options)
+    others.push(db)
+    return db
+  }
+  try {
+    await store.migrate()
+    const c = client()
+    const u = user()
+    await store.createClient(c)
+    await store.createUser(u)
+    await fn({ store, c, u, connect })
+  } finally {
+    for (const db of others) db.close()
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 describe('SQLite: hot queries run directly, but never inside another transaction', () => {
-  it('a write made while a transaction is open waits for it, and survives its rollback', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pixie-direct-'))
-    const store = openSqliteStore(join(dir, 'd.db'))
-    try {
-      await store.migrate()
-      const c = client()
-      const u = user()
-      await store.createClient(c)
-      await store.createUser(u)
+  it('a write made while a transaction is open waits for it, and survives its rollback', () =>
+    withStore('direct', async ({ store, c, u }) => {
       const doomed = client()
       const g = grant(c, u)
       let wrote: Promise<void> | undefined
@@ -51,23 +79,11 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       // Outside a transaction the direct path answers as the queue would.
       assert.equal((await store.redeemCode(g.codeHash, 1)).status, 'redeemed')
       assert.equal((await store.redeemCode(g.codeHash, 2)).status, 'already_used')
-    } finally {
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 
-  it('group commit: a write settles only once committed, and the writes of one tick commit together', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pixie-group-'))
-    const path = join(dir, 'g.db')
-    const store = openSqliteStore(path)
-    const other = new SQLite(path, { readonly: true }) // another process's view of the file
-    try {
-      await store.migrate()
-      const c = client()
-      const u = user()
-      await store.createClient(c)
-      await store.createUser(u)
+  it('group commit: a write settles only once committed, and the writes of one tick commit together', () =>
+    withStore('group', async ({ store, c, u, connect }) => {
+      const other = connect({ readonly: true })
       const seen = (id: string) =>
         other.prepare('select 1 from grants where id = ?').get(id) !== undefined
       const grants = Array.from({ length: 5 }, () => grant(c, u))
@@ -107,25 +123,12 @@ describe('SQLite: hot queries run directly, but never inside another transaction
         ['fulfilled', 'rejected', 'fulfilled'],
       )
       assert.equal(seen(a.id) && seen(b.id) && !seen(dup.id), true)
-    } finally {
-      other.close()
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 
-  it('read group: the reads of one turn share a snapshot; a write, Kysely or the next turn ends it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pixie-read-'))
-    const path = join(dir, 'r.db')
-    const store = openSqliteStore(path)
-    const other = new SQLite(path) // another process writing to the same file
-    other.pragma('busy_timeout = 1000')
-    try {
-      await store.migrate()
-      const c = client()
-      const u = user()
-      await store.createClient(c)
-      await store.createUser(u)
+  it('read group: the reads of one turn share a snapshot; a write, Kysely or the next turn ends it', () =>
+    withStore('read', async ({ store, c, u, connect }) => {
+      const other = connect() // another process writing to the same file
+      other.pragma('busy_timeout = 1000')
       const g = grant(c, u)
       await store.createGrant(g)
       const revokeElsewhere = (at: number) =>
@@ -163,10 +166,5 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       await new Promise((resolve) => setImmediate(resolve))
       const [cp] = other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
       assert.equal(cp!.busy, 0)
-    } finally {
-      other.close()
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 })
