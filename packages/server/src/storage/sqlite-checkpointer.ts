@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads'
  * the WAL is never wholly copied when a write begins, so SQLite cannot restart it; it grows to
  * the fallback mark, where the main connection copies what the worker has not yet, inside a
  * commit (20-50 ms commits measured at a 250 ms interval). Keeping up leaves it less to copy:
- * refresh p99 at c=64 went from 33-39 ms to 23-28 ms in interleaved runs.
+ * refresh p99 at c=64 went from 33-37 ms to 20-26 ms in interleaved runs (five pairs).
  */
 export function startCheckpointer(
   path: string,
