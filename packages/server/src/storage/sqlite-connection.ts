@@ -156,26 +156,29 @@ export class SqliteConnection {
   }
 
   private prepare(sql: string): SQLite.Statement {
-    let stmt = this.cache.get(sql)
-    if (!stmt) {
-      stmt = this.sqlite.prepare(sql)
-      if (this.cache.size >= this.maxStatements) this.cache.delete(this.cache.keys().next().value!)
-      this.cache.set(sql, stmt)
-    }
-    return stmt
+    return this.cached(this.cache, sql, () => this.sqlite.prepare(sql))
   }
 
   /** The hot queries' own statements: rows come as arrays (raw), keyed here by their columns. */
   private prepareHot(sql: string): HotStatement {
-    let hot = this.hot.get(sql)
-    if (!hot) {
+    return this.cached(this.hot, sql, () => {
       const stmt = this.sqlite.prepare(sql)
-      hot = { stmt, columns: stmt.reader ? stmt.columns().map((c) => c.name) : [] }
-      if (stmt.reader) stmt.raw(true)
-      if (this.hot.size >= this.maxStatements) this.hot.delete(this.hot.keys().next().value!)
-      this.hot.set(sql, hot)
+      if (!stmt.reader) return { stmt, columns: [] }
+      const columns = stmt.columns().map((c) => c.name)
+      stmt.raw(true)
+      return { stmt, columns }
+    })
+  }
+
+  /** A bounded cache: the oldest entry goes when it is full. */
+  private cached<T>(map: Map<string, T>, sql: string, make: () => T): T {
+    let value = map.get(sql)
+    if (value === undefined) {
+      value = make()
+      if (map.size >= this.maxStatements) map.delete(map.keys().next().value!)
+      map.set(sql, value)
     }
-    return hot
+    return value
   }
 }
 
