@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import { openSqliteStore } from '../src/storage/sqlite.ts'
+import { SqliteConnection } from '../src/storage/sqlite-connection.ts'
 import { client, grant, user } from '../src/storage/contract.ts'
 import type { KyselyStore } from '../src/storage/kysely-store.ts'
 import type { ClientRecord, UserRecord } from '../src/storage/store.ts'
@@ -166,5 +167,109 @@ describe('SQLite: hot queries run directly, but never inside another transaction
       await new Promise((resolve) => setImmediate(resolve))
       const [cp] = other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]
       assert.equal(cp!.busy, 0)
+    }))
+})
+
+describe('SQLite: remembered reads', () => {
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+  /** A connection on a fresh file with one table; `read` is a remembered hot read of it. */
+  async function withTable(
+    fn: (t: {
+      connection: SqliteConnection
+      read(k: string): Promise<unknown>
+      run(sql: string, ...parameters: unknown[]): Promise<unknown>
+      other: SQLite.Database
+    }) => Promise<void>,
+  ): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'pixie-remember-'))
+    const path = join(dir, 'r.db')
+    const sqlite = new SQLite(path)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.exec("create table t (k text primary key, v integer); insert into t values ('a', 1)")
+    const other = new SQLite(path)
+    other.pragma('busy_timeout = 1000')
+    const connection = new SqliteConnection(sqlite, 256, 2)
+    const read = async (k: string) => {
+      const result = await connection.direct('select v from t where k = ?', [k], true)
+      return (result!.rows[0] as { v: number } | undefined)?.v
+    }
+    const run = async (sql: string, ...parameters: unknown[]) => connection.direct(sql, parameters)
+    try {
+      await fn({ connection, read, run, other })
+    } finally {
+      connection.flush()
+      other.close()
+      sqlite.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('are answered again while the database is unchanged, and are frozen', () =>
+    withTable(async ({ connection, read }) => {
+      assert.equal(await read('a'), 1)
+      await nextTurn()
+      // A change that bypasses the connection (and so cannot be seen by it) shows the rows
+      // come from memory; the same statement not remembered reads the table.
+      connection.sqlite.prepare("update t set v = 2 where k = 'a'").run()
+      assert.equal(await read('a'), 1)
+      const plain = await connection.direct('select v from t where k = ?', ['a'])
+      assert.equal((plain!.rows[0] as { v: number }).v, 2)
+      const kept = await connection.direct('select v from t where k = ?', ['a'], true)
+      assert.throws(() => Object.assign(kept!.rows[0] as object, { v: 9 }), TypeError)
+      // A row not found is not kept: inserted later, it is found.
+      assert.equal(await read('b'), undefined)
+      connection.sqlite.prepare("insert into t values ('b', 7)").run()
+      assert.equal(await read('b'), 7)
+    }))
+
+  it("are kept over this connection's plain inserts, forgotten on any other write", () =>
+    withTable(async ({ connection, read, run }) => {
+      assert.equal(await read('a'), 1)
+      connection.sqlite.prepare("update t set v = 2 where k = 'a'").run() // unseen, as above
+      await run("insert into t values ('c', 3)")
+      assert.equal(await read('a'), 1)
+      await run("update t set v = 3 where k = 'c'")
+      assert.equal(await read('a'), 2)
+
+      connection.sqlite.prepare("update t set v = 4 where k = 'a'").run()
+      await run("insert into t values ('d', 4) on conflict (k) do update set v = excluded.v")
+      assert.equal(await read('a'), 4)
+
+      connection.sqlite.prepare("update t set v = 5 where k = 'a'").run()
+      await run("delete from t where k = 'd'")
+      assert.equal(await read('a'), 5)
+
+      // Through Kysely's side of the connection (every statement is prepared for its run).
+      connection.sqlite.prepare("update t set v = 6 where k = 'a'").run()
+      connection.forKysely().prepare("insert into t values ('e', 1)").run([])
+      assert.equal(await read('a'), 5)
+      connection.forKysely().prepare("update t set v = 2 where k = 'e'").run([])
+      assert.equal(await read('a'), 6)
+    }))
+
+  it('are forgotten from the next turn once another connection commits', () =>
+    withTable(async ({ read, other }) => {
+      assert.equal(await read('a'), 1)
+      other.prepare("update t set v = 2 where k = 'a'").run()
+      // The same turn still reads the snapshot of its first read, as any read would.
+      assert.equal(await read('a'), 1)
+      await nextTurn()
+      assert.equal(await read('a'), 2)
+      // An insert elsewhere changes data_version too: forgotten all the same.
+      other.prepare("insert into t values ('x', 1)").run()
+      await nextTurn()
+      other.prepare("update t set v = 3 where k = 'a'").run()
+      await nextTurn()
+      assert.equal(await read('a'), 3)
+    }))
+
+  it('keep at most the configured number of results per statement, the newest', () =>
+    withTable(async ({ connection, read, run }) => {
+      await run("insert into t values ('b', 2), ('c', 3)")
+      assert.deepEqual([await read('a'), await read('b'), await read('c')], [1, 2, 3])
+      connection.sqlite.exec('update t set v = v * 10') // unseen
+      // The limit is 2 here: 'a' went when 'c' came.
+      assert.deepEqual([await read('b'), await read('c'), await read('a')], [2, 3, 10])
     }))
 })

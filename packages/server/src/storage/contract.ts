@@ -253,6 +253,54 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.getAccessToken(access.tokenHash), undefined)
     })
 
+    it('the bearer lookup sees every change: through this store at once, through another from the next turn', async () => {
+      const { c, u } = await seed()
+      const other = await open()
+      const access = (g: GrantRecord) => ({
+        tokenHash: `at-${randomUUID()}`,
+        grantId: g.id,
+        clientId: c.clientId,
+        userId: u.id,
+        scope: ['profile'],
+        createdAt: NOW,
+        expiresAt: NOW + 600,
+        audience: null,
+      })
+      const lookup = async (hash: string) => {
+        const found = await store.getAccessTokenWithUser(hash)
+        return found && { revokedAt: found.token.grantRevokedAt, user: found.user?.id ?? null }
+      }
+      try {
+        const [g1, g2, g3] = [grant(c, u), grant(c, u), grant(c, u)]
+        for (const g of [g1, g2, g3]) await store.createGrant(g)
+        const [a1, a2, a3] = [access(g1), access(g2), access(g3)]
+        for (const a of [a1, a2, a3]) await store.saveTokens(a, null)
+        // Read, then changed through this store: the next lookup sees it, even in the same turn.
+        assert.deepEqual(await lookup(a1.tokenHash), { revokedAt: null, user: u.id })
+        await store.revokeGrant(g1.id, NOW + 1)
+        assert.deepEqual(await lookup(a1.tokenHash), { revokedAt: NOW + 1, user: u.id })
+        assert.deepEqual(await lookup(a2.tokenHash), { revokedAt: null, user: u.id })
+        await store.deleteAccessToken(a2.tokenHash)
+        assert.equal(await lookup(a2.tokenHash), undefined)
+        // Changed through another store (another process): seen from the next turn.
+        assert.deepEqual(await lookup(a3.tokenHash), { revokedAt: null, user: u.id })
+        await other.revokeGrant(g3.id, NOW + 2)
+        await nextTurn()
+        assert.deepEqual(await lookup(a3.tokenHash), { revokedAt: NOW + 2, user: u.id })
+        const g4 = grant(c, u)
+        await store.createGrant(g4)
+        const a4 = access(g4)
+        await store.saveTokens(a4, null)
+        assert.deepEqual(await lookup(a4.tokenHash), { revokedAt: null, user: u.id })
+        assert.equal(await other.deleteUser(u.username), true)
+        await nextTurn()
+        // The user's grants, and so their tokens, go with the user (foreign keys, cascade).
+        assert.equal(await lookup(a4.tokenHash), undefined)
+      } finally {
+        await other.close()
+      }
+    })
+
     it('a refresh token rotates exactly once under concurrency; later calls see when', async () => {
       const { c, u } = await seed()
       const g = grant(c, u)

@@ -146,21 +146,24 @@ export class KyselyStore implements Store {
         .select(ACCESS_TOKEN_COLUMNS)
         .where('a.token_hash', '=', p.tokenHash),
     ),
-    accessTokenWithUser: new PreparedQuery((p: { tokenHash: string }) =>
-      this.db
-        .selectFrom('access_tokens as a')
-        .innerJoin('grants as g', 'g.id', 'a.grant_id')
-        .leftJoin('users as u', 'u.id', 'a.user_id')
-        .select([
-          ...ACCESS_TOKEN_COLUMNS,
-          'u.id as u_id',
-          'u.username as u_username',
-          'u.password_hash as u_password_hash',
-          'u.name as u_name',
-          'u.email as u_email',
-          'u.created_at as u_created_at',
-        ])
-        .where('a.token_hash', '=', p.tokenHash),
+    accessTokenWithUser: new PreparedQuery(
+      (p: { tokenHash: string }) =>
+        this.db
+          .selectFrom('access_tokens as a')
+          .innerJoin('grants as g', 'g.id', 'a.grant_id')
+          .leftJoin('users as u', 'u.id', 'a.user_id')
+          .select([
+            ...ACCESS_TOKEN_COLUMNS,
+            'u.id as u_id',
+            'u.username as u_username',
+            'u.password_hash as u_password_hash',
+            'u.name as u_name',
+            'u.email as u_email',
+            'u.created_at as u_created_at',
+          ])
+          .where('a.token_hash', '=', p.tokenHash),
+      // The bearer lookup of every /v1/me: kept while the database stays as it was.
+      { remember: true },
     ),
     rotateRefresh: new PreparedQuery((p: { tokenHash: string; now: number }) =>
       this.db

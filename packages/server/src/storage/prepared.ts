@@ -9,6 +9,7 @@ type Slot = { name: string } | { value: unknown }
 export type DirectExecutor = (
   sql: string,
   parameters: unknown[],
+  remember?: boolean,
 ) => QueryResult<any> | Promise<QueryResult<any>> | undefined
 
 /**
@@ -25,7 +26,14 @@ export type DirectExecutor = (
 export class PreparedQuery<P extends Record<string, unknown>, R> {
   private compiled?: { sql: string; slots: Slot[] }
 
-  constructor(private readonly build: (values: P) => Compilable<R>) {}
+  constructor(
+    private readonly build: (values: P) => Compilable<R>,
+    /**
+     * A read whose rows the direct executor may keep and answer again, for as long as the
+     * database has not changed (sqlite-connection.ts, remembered reads).
+     */
+    private readonly options: { remember?: boolean } = {},
+  ) {}
 
   /** The SQL and its parameters for these values. */
   bind(values: P): { sql: string; parameters: unknown[] } {
@@ -44,7 +52,7 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
   async execute(db: Kysely<any>, values: P, direct?: DirectExecutor): Promise<QueryResult<R>> {
     const { sql, parameters } = this.bind(values)
     return (
-      direct?.(sql, parameters) ??
+      direct?.(sql, parameters, this.options.remember) ??
       db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>)
     )
   }

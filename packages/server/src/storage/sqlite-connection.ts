@@ -28,10 +28,23 @@ interface Waiter {
  * - A Kysely statement first commits the open group, so Kysely's own transactions (consent,
  *   migrations) never nest in it; while a Kysely transaction is open between its statements, the
  *   hot queries wait in Kysely's queue like any other, so they never join it.
+ * - Remembered reads: a hot read its caller marks `remember` (the bearer token lookup of every
+ *   /v1/me) keeps its rows for the same parameters until the database may have changed them.
+ *   They are all forgotten when this connection runs any write but a plain INSERT (an insert adds
+ *   rows; it cannot change rows already read), when a group rolls back, and when another
+ *   connection has committed: `PRAGMA data_version` changes exactly then (sqlite.org/pragma.html
+ *   #pragma_data_version), and it is read once per read or write group, in the group's snapshot.
+ *   So a remembered read answers what the statement would answer in the same group; another
+ *   process's revocation is seen from the next turn, as without them. Rows not found are not kept.
  */
 export class SqliteConnection {
   private readonly cache = new Map<string, SQLite.Statement>()
   private readonly hot = new Map<string, HotStatement>()
+  /** Per hot statement, its remembered results by parameters (see `recall`). */
+  private readonly remembered = new Map<HotStatement, Map<string, QueryResult<any>>>()
+  /** PRAGMA data_version as last read, and whether the open group has read it. */
+  private dataVersion: unknown = undefined
+  private versionChecked = false
   private group: Waiter[] | null = null
   private reading = false
   private flushScheduled = false
@@ -39,15 +52,19 @@ export class SqliteConnection {
   private readonly beginRead: SQLite.Statement
   private readonly commit: SQLite.Statement
   private readonly rollback: SQLite.Statement
+  private readonly version: SQLite.Statement
 
   constructor(
     readonly sqlite: SQLite.Database,
     private readonly maxStatements = 256,
+    /** How many results each remembered statement keeps; the oldest goes first. */
+    private readonly maxRemembered = 10_000,
   ) {
     this.begin = sqlite.prepare('BEGIN IMMEDIATE')
     this.beginRead = sqlite.prepare('BEGIN')
     this.commit = sqlite.prepare('COMMIT')
     this.rollback = sqlite.prepare('ROLLBACK')
+    this.version = sqlite.prepare('PRAGMA data_version').pluck()
   }
 
   /** What Kysely's SqliteDialect drives: every statement of it commits the open group first. */
@@ -55,7 +72,10 @@ export class SqliteConnection {
     return {
       prepare: (sql: string) => {
         this.flush()
-        return this.prepare(sql)
+        const stmt = this.prepare(sql)
+        // Kysely prepares a statement for every run of it, so this is every write it makes.
+        if (!stmt.readonly && !keepsRemembered(sql)) this.forget()
+        return stmt
       },
       close: () => {
         this.flush()
@@ -71,6 +91,7 @@ export class SqliteConnection {
   direct(
     sql: string,
     parameters: unknown[],
+    remember = false,
   ): QueryResult<any> | Promise<QueryResult<any>> | undefined {
     if (this.sqlite.inTransaction && this.group === null && !this.reading) return undefined
     const hot = this.prepareHot(sql)
@@ -81,11 +102,13 @@ export class SqliteConnection {
         this.reading = true
         this.scheduleFlush()
       }
+      if (remember) return this.recall(hot, parameters)
       return { rows: rowsOf(hot, stmt.all(parameters) as unknown[][]) }
     }
     // A read transaction that has read may not upgrade to a write (another connection may have
     // written since its snapshot): it ends, and the write group begins with the write lock.
     if (this.reading) this.endRead()
+    if (!hot.keepsRemembered) this.forget()
     if (this.group === null) {
       this.begin.run()
       this.group = []
@@ -102,7 +125,10 @@ export class SqliteConnection {
     } catch (err) {
       // A constraint error undoes only its statement. An I/O error, a full disk or the like can
       // roll the whole transaction back: the group's earlier writes are then gone, so they fail.
-      if (!this.sqlite.inTransaction) this.settle(group, err)
+      if (!this.sqlite.inTransaction) {
+        this.forget()
+        this.settle(group, err)
+      }
       throw err
     }
     return new Promise((resolve, reject) => {
@@ -115,6 +141,7 @@ export class SqliteConnection {
     if (this.reading) this.endRead()
     const group = this.group
     if (group === null) return
+    this.versionChecked = false
     try {
       this.commit.run()
       this.settle(group)
@@ -124,6 +151,7 @@ export class SqliteConnection {
       } catch {
         // nothing more to undo
       }
+      this.forget()
       this.settle(group, err)
     }
   }
@@ -139,12 +167,50 @@ export class SqliteConnection {
 
   private endRead(): void {
     this.reading = false
+    this.versionChecked = false
     // COMMIT of a read-only transaction only drops the read lock; should it fail, ROLLBACK does.
     try {
       this.commit.run()
     } catch {
       if (this.sqlite.inTransaction) this.rollback.run()
     }
+  }
+
+  /**
+   * A remembered read, inside the open group: first, once a group, whether another connection
+   * has committed since the last look (then everything remembered goes).
+   */
+  private recall(hot: HotStatement, parameters: unknown[]): QueryResult<any> {
+    if (!this.versionChecked) {
+      const version = this.version.get()
+      if (version !== this.dataVersion) {
+        this.forget()
+        this.dataVersion = version
+      }
+      this.versionChecked = true
+    }
+    let results = this.remembered.get(hot)
+    const key =
+      parameters.length === 1 && typeof parameters[0] === 'string'
+        ? parameters[0]
+        : JSON.stringify(parameters)
+    const known = results?.get(key)
+    if (known !== undefined) return known
+    const rows = rowsOf(hot, hot.stmt.all(parameters) as unknown[][])
+    const result = { rows }
+    if (rows.length === 0) return result
+    // Shared by every later caller: nobody may change what the next one reads.
+    for (const row of rows) Object.freeze(row)
+    Object.freeze(rows)
+    if (results === undefined) this.remembered.set(hot, (results = new Map()))
+    if (results.size >= this.maxRemembered) results.delete(results.keys().next().value!)
+    results.set(key, Object.freeze(result))
+    return result
+  }
+
+  /** Drops every remembered read. */
+  private forget(): void {
+    if (this.remembered.size > 0) this.remembered.clear()
   }
 
   private settle(group: Waiter[], err?: unknown): void {
@@ -163,10 +229,11 @@ export class SqliteConnection {
   private prepareHot(sql: string): HotStatement {
     return this.cached(this.hot, sql, () => {
       const stmt = this.sqlite.prepare(sql)
-      if (!stmt.reader) return { stmt, columns: [] }
+      const keeps = keepsRemembered(sql)
+      if (!stmt.reader) return { stmt, columns: [], keepsRemembered: keeps }
       const columns = stmt.columns().map((c) => c.name)
       stmt.raw(true)
-      return { stmt, columns }
+      return { stmt, columns, keepsRemembered: keeps }
     })
   }
 
@@ -185,6 +252,17 @@ export class SqliteConnection {
 interface HotStatement {
   stmt: SQLite.Statement
   columns: string[]
+  /** A read, or a plain INSERT: running it leaves the remembered reads true. */
+  keepsRemembered: boolean
+}
+
+/**
+ * Whether running `sql` cannot change rows that were already read: a read, or an INSERT that
+ * neither replaces nor updates on conflict. Anything else (UPDATE, DELETE, DDL, ...) may.
+ */
+function keepsRemembered(sql: string): boolean {
+  if (/^\s*select\b/i.test(sql)) return true
+  return /^\s*insert\s+into\b/i.test(sql) && !/\bon\s+conflict\b|\breplace\b/i.test(sql)
 }
 
 /**

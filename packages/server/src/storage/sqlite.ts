@@ -37,6 +37,6 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Kyse
       await checkpointer?.stop()
       await db.destroy()
     },
-    (sql, parameters) => connection.direct(sql, parameters),
+    (sql, parameters, remember) => connection.direct(sql, parameters, remember),
   )
 }
