@@ -3,10 +3,10 @@
 //   [--concurrency 1,16,64] [--duration s] [--warmup s] [--profile]
 //   [--node-flags=--max-semi-space-size=8]  (node flags for the Pixie processes, for experiments)
 //
-// Starts each server in its own process on 127.0.0.1, in turn (Pixie on SQLite, Pixie on
-// PostgreSQL when reachable, oidc-provider with opaque and with JWT access tokens, a raw
-// node:http hello-world), drives every scenario with the same undici-based driver in this
-// process, and writes bench/results/latest.{json,md}.
+// Starts each server in its own process on 127.0.0.1 (Pixie on SQLite, Pixie on PostgreSQL when
+// reachable, oidc-provider with opaque and with JWT access tokens, a raw node:http hello-world),
+// all of them at once; drives them in turn, one cell (scenario, concurrency) after another, with
+// the same undici-based driver in this process; writes bench/results/latest.{json,md}.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
@@ -375,41 +375,62 @@ async function benchmark() {
   }
   const startup = servers.includes('pixie-sqlite') ? await measureStartup(3) : []
   if (startup.length) log(`Pixie start-up to first 200 on /healthz: ${startup.join(', ')} ms`)
-  // With --runs N the whole sequence of servers runs N times, so a slow spell of the machine
-  // falls on every server alike; each cell reports the run with the median ops/s.
+  // Every server runs for the whole round, and each cell (scenario, concurrency) drives them back
+  // to back, so Pixie and its peers are measured seconds apart: the speed of this machine swings
+  // by up to 2x over minutes (measured), which would otherwise fall on one server's whole run.
+  // The hello-world ceiling follows the last scenario's cells (resource), at each concurrency.
+  // With --runs N, the round runs N times; each cell reports the run with the median ops/s.
   const runsByCell = new Map()
   const serverInfo = {}
+  const ceiling = servers.filter((name) => SERVERS[name].kind === 'ceiling')
+  const measured = servers.filter((name) => SERVERS[name].kind !== 'ceiling')
   for (let round = 0; round < plan.runs; round++) {
     if (plan.runs > 1) log(`round ${round + 1} of ${plan.runs}`)
-    for (const name of servers) {
-      const server = await launch(name)
-      log(`${name} ready in ${Math.round(server.readyMs)} ms (pid ${server.pid})`)
-      const info = (serverInfo[name] ??= {
-        label: server.label,
-        readyMs: Math.round(server.readyMs),
-        rssAfterScenario: {},
-        rssUnderLoad: {},
-        peakRssMb: 0,
-      })
-      const vusByC = new Map()
-      try {
-        const scenarios = server.kind === 'ceiling' ? ['hello'] : plan.scenarios
-        for (const scenario of scenarios) {
-          for (const c of plan.concurrency) {
-            const result = await cell(server, vusByC, scenario, c)
-            const key = `${name}|${scenario}|${c}`
-            runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])
-            const peak = Math.round(result.rssMb.peak * 10) / 10
-            info.rssUnderLoad[scenario] = Math.max(info.rssUnderLoad[scenario] ?? 0, peak)
-          }
-          const after = Math.round(server.peakRss * 10) / 10
-          info.rssAfterScenario[scenario] = Math.max(info.rssAfterScenario[scenario] ?? 0, after)
+    const running = []
+    try {
+      for (const name of servers) {
+        const server = await launch(name)
+        running.push(server)
+        log(`${name} ready in ${Math.round(server.readyMs)} ms (pid ${server.pid})`)
+        server.info = serverInfo[name] ??= {
+          label: server.label,
+          readyMs: Math.round(server.readyMs),
+          rssAfterScenario: {},
+          rssUnderLoad: {},
+          peakRssMb: 0,
         }
-        const peak = Math.max(server.peakRss ?? 0, rssMb(server.pid).peak)
-        info.peakRssMb = Math.max(info.peakRssMb, Math.round(peak * 10) / 10)
-      } finally {
-        await stopServerProcess(server.child)
+        server.vusByC = new Map()
       }
+      const byName = new Map(running.map((server) => [server.name, server]))
+      const measure = async (server, scenario, c) => {
+        const result = await cell(server, server.vusByC, scenario, c)
+        const key = `${server.name}|${scenario}|${c}`
+        runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])
+        const { info } = server
+        const peak = Math.round(result.rssMb.peak * 10) / 10
+        info.rssUnderLoad[scenario] = Math.max(info.rssUnderLoad[scenario] ?? 0, peak)
+      }
+      for (const [i, scenario] of plan.scenarios.entries()) {
+        for (const c of plan.concurrency) {
+          for (const name of measured) await measure(byName.get(name), scenario, c)
+          if (i === plan.scenarios.length - 1)
+            for (const name of ceiling) await measure(byName.get(name), 'hello', c)
+        }
+        for (const name of measured) {
+          const server = byName.get(name)
+          const after = Math.round(server.peakRss * 10) / 10
+          server.info.rssAfterScenario[scenario] = Math.max(
+            server.info.rssAfterScenario[scenario] ?? 0,
+            after,
+          )
+        }
+      }
+      for (const server of running) {
+        const peak = Math.max(server.peakRss ?? 0, rssMb(server.pid).peak)
+        server.info.peakRssMb = Math.max(server.info.peakRssMb, Math.round(peak * 10) / 10)
+      }
+    } finally {
+      for (const server of running) await stopServerProcess(server.child)
     }
   }
   const cells = []
@@ -468,6 +489,12 @@ async function profile() {
 }
 
 try {
+  // Pixie is measured as `npm ci` installs it, bundled (bin/pixie.js would run the TypeScript
+  // through tsx while a file of src/ is newer than the bundle, at twice the start-up time).
+  log('building the Pixie bundle (packages/server/scripts/build.mjs)')
+  execFileSync(process.execPath, [join(ROOT, 'packages/server/scripts/build.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   if (args.profile) await profile()
   else await benchmark()
 } catch (err) {
