@@ -25,6 +25,7 @@ import {
   rssMb,
   startServerProcess,
   stopServerProcess,
+  waitQuiet,
 } from './lib/proc.mjs'
 import { Exhausted, SCENARIOS } from './lib/scenarios.mjs'
 import { median, percentiles, Recorder } from './lib/stats.mjs'
@@ -403,6 +404,8 @@ async function benchmark() {
       }
       const byName = new Map(running.map((server) => [server.name, server]))
       const measure = async (server, scenario, c) => {
+        const waited = await waitQuiet()
+        if (waited > 1000) log(`waited ${Math.round(waited)} ms for the machine to be quiet`)
         const result = await cell(server, server.vusByC, scenario, c)
         const key = `${server.name}|${scenario}|${c}`
         runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])

@@ -124,3 +124,20 @@ export function machineCpuMs() {
   const idle = v[3] + v[4]
   return { busy: ((total - idle) * 1000) / CLK_TCK, total: (total * 1000) / CLK_TCK }
 }
+
+/**
+ * Waits until the machine is quiet: under `maxBusy` of all its cores for one `windowMs`, or at
+ * most `timeoutMs`. A server's database (PostgreSQL's autovacuum and checkpoints) goes on working
+ * after its load stops; the next cell, often another server's, should not pay for it.
+ * Returns the milliseconds waited.
+ */
+export async function waitQuiet({ maxBusy = 0.15, windowMs = 300, timeoutMs = 5000 } = {}) {
+  const t0 = performance.now()
+  for (;;) {
+    const a = machineCpuMs()
+    await new Promise((resolve) => setTimeout(resolve, windowMs))
+    const b = machineCpuMs()
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total)
+    if (busy <= maxBusy || performance.now() - t0 >= timeoutMs) return performance.now() - t0
+  }
+}
