@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { localIssuer, type Config } from './config.ts'
 import { createApp, keyRingFor, maxSignedTtl } from './http/app.ts'
+import { loadPasswordHashing } from './crypto/password.ts'
 import { seed } from './seed.ts'
 import { createRateLimits, type RateLimits } from './rate-limit.ts'
 import { openStore } from './storage/index.ts'
@@ -52,6 +53,8 @@ export async function startServer(
     s.once('error', reject)
   })
   const { port } = server.address() as AddressInfo
+  // Loaded now that /healthz answers; should it fail, sign-ins answer 500 and log why.
+  loadPasswordHashing().catch(() => {})
   const effective = config.issuer_derived
     ? { ...config, port, issuer: localIssuer(config.host, port) }
     : config

@@ -1,5 +1,14 @@
 import { availableParallelism } from 'node:os'
-import { hash, verify } from '@node-rs/argon2'
+
+/**
+ * The argon2 addon loads on first use: loading it was 20-30 ms of start-up, which a server with
+ * no users to seed need not wait for. startServer warms it up once it listens.
+ */
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined
+export function loadPasswordHashing(): Promise<typeof import('@node-rs/argon2')> {
+  argon2 ??= import('@node-rs/argon2')
+  return argon2
+}
 
 // OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
 const OPTIONS = {
@@ -31,11 +40,14 @@ export async function limited<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await loadPasswordHashing()
   return limited(() => hash(password, OPTIONS))
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  // An addon that fails to load is an error of the server, not a wrong password.
+  const { verify } = await loadPasswordHashing()
   try {
     return await limited(() => verify(stored, password))
   } catch {
