@@ -252,16 +252,16 @@ export class SqliteConnection {
 interface HotStatement {
   stmt: SQLite.Statement
   columns: string[]
-  /** A read, or a plain INSERT: running it leaves the remembered reads true. */
+  /** A plain INSERT: as a write, the only kind that leaves the remembered reads true. */
   keepsRemembered: boolean
 }
 
 /**
- * Whether running `sql` cannot change rows that were already read: a read, or an INSERT that
- * neither replaces nor updates on conflict. Anything else (UPDATE, DELETE, DDL, ...) may.
+ * Whether a write `sql` cannot change rows that were already read: an INSERT that neither
+ * replaces nor updates on conflict. Any other write (UPDATE, DELETE, DDL, ...) may. Only asked
+ * of statements that are not read-only.
  */
 function keepsRemembered(sql: string): boolean {
-  if (/^\s*select\b/i.test(sql)) return true
   return /^\s*insert\s+into\b/i.test(sql) && !/\bon\s+conflict\b|\breplace\b/i.test(sql)
 }
 
