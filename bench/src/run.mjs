@@ -5,8 +5,9 @@
 //
 // Starts each server in its own process on 127.0.0.1 (Pixie on SQLite, Pixie on PostgreSQL when
 // reachable, oidc-provider with opaque and with JWT access tokens, a raw node:http hello-world),
-// all of them at once; drives them in turn, one cell (scenario, concurrency) after another, with
-// the same undici-based driver in this process; writes bench/results/latest.{json,md}.
+// all of them at once; drives them one cell (scenario, concurrency) after another, each cell's
+// timed window in slices taken by the servers in turn, with the same undici-based driver in this
+// process; writes bench/results/latest.{json,md}.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs'
@@ -76,7 +77,7 @@ const plan = {
       : ['pixie-sqlite', 'pixie-postgres', 'oidc-opaque', 'oidc-jwt', 'hello'],
   ),
   durationMs: 1000 * Number(args.duration ?? (args.profile ? 10 : args.quick ? 2.5 : 5)),
-  warmupMs: 1000 * Number(args.warmup ?? (args.quick ? 1 : 2)),
+  warmupMs: 1000 * Number(args.warmup ?? (args.quick ? 1 : 1.5)),
   maxCodes: 80_000,
 }
 plan.warmCodes = (c) => (c === 1 ? 300 : args.quick ? 1500 : 3000)
@@ -260,7 +261,12 @@ async function runFor(ctx, vus, scn, ms) {
   return performance.now() - t0
 }
 
-async function cell(server, vusByC, scenarioName, c) {
+/**
+ * Opens a cell (scenario, concurrency) on one server: its connections and virtual users, the
+ * scenario's setup, the warm-up, and what the timed window needs made ahead (`code`'s codes, for
+ * the whole window). The timed window then runs as slices (`runSlice`), and `closeCell` reports.
+ */
+async function openCell(server, scenarioName, c) {
   const scn = SCENARIOS[scenarioName]
   const pool = new Pool(server.base, {
     connections: c,
@@ -269,27 +275,28 @@ async function cell(server, vusByC, scenarioName, c) {
     headersTimeout: 20_000,
     bodyTimeout: 20_000,
   })
+  const vusByC = (server.vusByC ??= new Map())
+  if (!vusByC.has(c))
+    vusByC.set(
+      c,
+      Array.from({ length: c }, (_, i) => virtualUser(i, USERS)),
+    )
+  const vus = vusByC.get(c)
+  const ctx = { target: server, pool, rec: new Recorder() }
+  const cellPlan = {
+    warmCodes: plan.warmCodes(c),
+    durationMs: plan.durationMs,
+    maxCodes: plan.maxCodes,
+  }
+  const setupErrors = []
+  const guard = async (p) => {
+    try {
+      await p
+    } catch (e) {
+      setupErrors.push(String(e.message ?? e))
+    }
+  }
   try {
-    if (!vusByC.has(c))
-      vusByC.set(
-        c,
-        Array.from({ length: c }, (_, i) => virtualUser(i, USERS)),
-      )
-    const vus = vusByC.get(c)
-    const ctx = { target: server, pool, rec: new Recorder() }
-    const cellPlan = {
-      warmCodes: plan.warmCodes(c),
-      durationMs: plan.durationMs,
-      maxCodes: plan.maxCodes,
-    }
-    const setupErrors = []
-    const guard = async (p) => {
-      try {
-        await p
-      } catch (e) {
-        setupErrors.push(String(e.message ?? e))
-      }
-    }
     await guard(scn.setup?.(ctx, vus, cellPlan))
     // The load's own peak RSS starts here: the sign-ins of new virtual users (argon2id, 19 MiB
     // each) belong to the login scenario, not to this one's load.
@@ -306,18 +313,52 @@ async function cell(server, vusByC, scenarioName, c) {
       ctx.rec = new Recorder()
       minted = await scn.prepare(ctx, vus, cellPlan, warmRate)
     }
-    // The timed window.
+    // The timed window, summed over its slices.
     ctx.rec = new Recorder()
-    const cpu0 = cpuMs(server.pid)
-    const m0 = machineCpuMs()
-    const self0 = process.cpuUsage()
-    const elapsedMs = await runFor(ctx, vus, scn, plan.durationMs)
-    const cpu1 = cpuMs(server.pid)
-    const m1 = machineCpuMs()
-    const self = process.cpuUsage(self0)
-    const driverMs = (self.user + self.system) / 1000
-    // Whatever else ran on the machine during the window (other processes steal from both sides).
-    const otherMs = Math.max(0, m1.busy - m0.busy - (cpu1 - cpu0) - driverMs)
+    const window = { elapsedMs: 0, serverMs: 0, driverMs: 0, otherMs: 0 }
+    return {
+      server,
+      scenarioName,
+      c,
+      scn,
+      pool,
+      vus,
+      ctx,
+      setupErrors,
+      warmErrors,
+      peakReset,
+      minted,
+      window,
+    }
+  } catch (err) {
+    await pool.close()
+    throw err
+  }
+}
+
+/** One slice of a cell's timed window: `ms` of load on its server, counted into the cell. */
+async function runSlice(cellState, ms) {
+  const { server, scn, vus, ctx, window } = cellState
+  const cpu0 = cpuMs(server.pid)
+  const m0 = machineCpuMs()
+  const self0 = process.cpuUsage()
+  window.elapsedMs += await runFor(ctx, vus, scn, ms)
+  const cpu1 = cpuMs(server.pid)
+  const m1 = machineCpuMs()
+  const self = process.cpuUsage(self0)
+  const driverMs = (self.user + self.system) / 1000
+  window.serverMs += cpu1 - cpu0
+  window.driverMs += driverMs
+  // Whatever else ran on the machine during the slice (other processes steal from both sides).
+  window.otherMs += Math.max(0, m1.busy - m0.busy - (cpu1 - cpu0) - driverMs)
+}
+
+/** The cell's result, from all its slices; closes its connections. */
+async function closeCell(cellState) {
+  const { server, scenarioName, c, pool, ctx, setupErrors, warmErrors, peakReset, minted } =
+    cellState
+  const { elapsedMs, serverMs, driverMs, otherMs } = cellState.window
+  try {
     const rec = ctx.rec
     const steps = {}
     for (const [name, samples] of rec.steps) steps[name] = percentiles(samples)
@@ -333,8 +374,8 @@ async function cell(server, vusByC, scenarioName, c) {
       opsPerSec: Math.round((rec.ops / (elapsedMs / 1000)) * 10) / 10,
       errors: rec.errors + setupErrors.length + warmErrors,
       errorSamples: [...setupErrors, ...rec.errorSamples],
-      cpuMsPerOp: rec.ops ? Math.round(((cpu1 - cpu0) / rec.ops) * 1000) / 1000 : null,
-      serverCpuPercent: Math.round(((cpu1 - cpu0) / elapsedMs) * 1000) / 10,
+      cpuMsPerOp: rec.ops ? Math.round((serverMs / rec.ops) * 1000) / 1000 : null,
+      serverCpuPercent: Math.round((serverMs / elapsedMs) * 1000) / 10,
       driverCpuPercent: Math.round((driverMs / elapsedMs) * 1000) / 10,
       otherCpuPercent: Math.round((otherMs / elapsedMs) * 1000) / 10,
       latency: { op, steps },
@@ -349,6 +390,56 @@ async function cell(server, vusByC, scenarioName, c) {
   } finally {
     await pool.close()
   }
+}
+
+/**
+ * Drives one cell on several servers at once, interleaved: each is opened (set up and warmed) in
+ * turn, then the timed window runs as slices of about `SLICE_MS`, every server taking one slice
+ * per turn in a new shuffled order. This machine's speed swings by up to 2x within seconds to
+ * minutes (measured: the same /v1/me load at 24k and 12.6k ops/s in one session), so a server
+ * measured in one stretch could meet a slow spell its peers did not; sliced, each server's window
+ * spans the whole cell and they share its spells. Before each slice the bench waits for the
+ * machine to be quiet (PostgreSQL goes on working after its server's slice). Idle between its
+ * slices, a server may see its keep-alive connections closed and reopened: the same for all.
+ */
+async function interleavedCell(entries, c) {
+  const open = []
+  try {
+    for (const { server, scenario } of entries) {
+      await waitQuiet()
+      open.push(await openCell(server, scenario, c))
+    }
+    const slices = Math.max(1, Math.round(plan.durationMs / SLICE_MS))
+    const sliceMs = plan.durationMs / slices
+    for (let i = 0; i < slices; i++) {
+      for (const state of shuffled(open)) {
+        await waitQuiet(BETWEEN_SLICES)
+        await runSlice(state, sliceMs)
+      }
+    }
+    const results = []
+    while (open.length) results.push(await closeCell(open.shift()))
+    return results
+  } finally {
+    for (const state of open) await state.pool.close()
+  }
+}
+
+const SLICE_MS = 1000
+/**
+ * A shorter look for quiet between slices than before a cell: 75 slices a cell at most, and the
+ * whole round must stay under 10 minutes. PostgreSQL's after-work can outlast the 1 s; the
+ * shuffled order spreads what is left of it over all servers rather than always the next one.
+ */
+const BETWEEN_SLICES = { windowMs: 50, timeoutMs: 1000 }
+
+function shuffled(xs) {
+  const a = [...xs]
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[a[i], a[j]] = [a[j], a[i]]
+  }
+  return a
 }
 
 // ---------------------------------------------------------------- main
@@ -376,9 +467,9 @@ async function benchmark() {
   }
   const startup = servers.includes('pixie-sqlite') ? await measureStartup(3) : []
   if (startup.length) log(`Pixie start-up to first 200 on /healthz: ${startup.join(', ')} ms`)
-  // Every server runs for the whole round, and each cell (scenario, concurrency) drives them back
-  // to back, so Pixie and its peers are measured seconds apart: the speed of this machine swings
-  // by up to 2x over minutes (measured), which would otherwise fall on one server's whole run.
+  // Every server runs for the whole round, and each cell (scenario, concurrency) drives them
+  // interleaved, slice by slice (`interleavedCell`): the speed of this machine swings by up to 2x
+  // within seconds to minutes (measured), which would otherwise fall on one server's window.
   // The hello-world ceiling follows the last scenario's cells (resource), at each concurrency.
   // With --runs N, the round runs N times; each cell reports the run with the median ops/s.
   const runsByCell = new Map()
@@ -400,24 +491,28 @@ async function benchmark() {
           rssUnderLoad: {},
           peakRssMb: 0,
         }
-        server.vusByC = new Map()
       }
       const byName = new Map(running.map((server) => [server.name, server]))
-      const measure = async (server, scenario, c) => {
-        const waited = await waitQuiet()
-        if (waited > 1000) log(`waited ${Math.round(waited)} ms for the machine to be quiet`)
-        const result = await cell(server, server.vusByC, scenario, c)
-        const key = `${server.name}|${scenario}|${c}`
-        runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])
-        const { info } = server
-        const peak = Math.round(result.rssMb.peak * 10) / 10
-        info.rssUnderLoad[scenario] = Math.max(info.rssUnderLoad[scenario] ?? 0, peak)
+      const measure = async (entries, c) => {
+        for (const result of await interleavedCell(entries, c)) {
+          const server = byName.get(result.server)
+          const key = `${server.name}|${result.scenario}|${c}`
+          runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])
+          const { info } = server
+          const peak = Math.round(result.rssMb.peak * 10) / 10
+          info.rssUnderLoad[result.scenario] = Math.max(
+            info.rssUnderLoad[result.scenario] ?? 0,
+            peak,
+          )
+        }
       }
       for (const [i, scenario] of plan.scenarios.entries()) {
         for (const c of plan.concurrency) {
-          for (const name of measured) await measure(byName.get(name), scenario, c)
+          const entries = measured.map((name) => ({ server: byName.get(name), scenario }))
           if (i === plan.scenarios.length - 1)
-            for (const name of ceiling) await measure(byName.get(name), 'hello', c)
+            for (const name of ceiling)
+              entries.push({ server: byName.get(name), scenario: 'hello' })
+          await measure(entries, c)
         }
         for (const name of measured) {
           const server = byName.get(name)
@@ -474,7 +569,7 @@ async function profile() {
     mkdirSync(sub, { recursive: true })
     const server = await launch('pixie-sqlite', ['--cpu-prof', '--cpu-prof-dir', sub])
     try {
-      for (const c of plan.concurrency) await cell(server, new Map(), scenario, c)
+      for (const c of plan.concurrency) await interleavedCell([{ server, scenario }], c)
     } finally {
       await stopServerProcess(server.child, 15_000)
     }
