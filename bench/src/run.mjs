@@ -465,7 +465,7 @@ async function benchmark() {
     notes.push(`PostgreSQL not reachable at ${PG_URL}: Pixie on PostgreSQL skipped`)
     log(notes.at(-1))
   }
-  const startup = servers.includes('pixie-sqlite') ? await measureStartup(3) : []
+  const startup = servers.includes('pixie-sqlite') ? await measureStartup(5) : []
   if (startup.length) log(`Pixie start-up to first 200 on /healthz: ${startup.join(', ')} ms`)
   // Every server runs for the whole round, and each cell (scenario, concurrency) drives them
   // interleaved, slice by slice (`interleavedCell`): the speed of this machine swings by up to 2x
@@ -489,6 +489,7 @@ async function benchmark() {
           readyMs: Math.round(server.readyMs),
           rssAfterScenario: {},
           rssUnderLoad: {},
+          rssUnderLoadRuns: {},
           peakRssMb: 0,
         }
       }
@@ -500,10 +501,11 @@ async function benchmark() {
           runsByCell.set(key, [...(runsByCell.get(key) ?? []), result])
           const { info } = server
           const peak = Math.round(result.rssMb.peak * 10) / 10
-          info.rssUnderLoad[result.scenario] = Math.max(
-            info.rssUnderLoad[result.scenario] ?? 0,
-            peak,
-          )
+          // Each run's peak under the scenario's load (its highest concurrency's, as a rule); the
+          // reported figure is the median of the runs', as for operations/s.
+          const runs = (info.rssUnderLoadRuns[result.scenario] ??= [])
+          runs[round] = Math.max(runs[round] ?? 0, peak)
+          info.rssUnderLoad[result.scenario] = median(runs.filter((x) => x !== undefined))
         }
       }
       for (const [i, scenario] of plan.scenarios.entries()) {

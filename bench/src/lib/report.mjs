@@ -21,6 +21,23 @@ export function bestPeer(get, scenario, c) {
   return found.sort((a, b) => b.opsPerSec - a.opsPerSec)[0]
 }
 
+/**
+ * Pixie / best peer in each run of a `--runs N` result (the servers of one run were measured in
+ * the same slices, so these ratios are paired; the medians' ratio pairs cells of different runs).
+ */
+export function ratiosPerRun(get, scenario, c) {
+  const p = get(PIXIE, scenario, c)
+  const peers = PEERS.map((x) => get(x, scenario, c)).filter((x) => x?.runs)
+  if (!p?.runs || peers.length === 0) return []
+  return p.runs.map((ops, i) => ratio(ops, Math.max(...peers.map((x) => x.runs[i] ?? 0))))
+}
+
+/** ", median of: a, b, c" for the flow load's peak RSS when there were several runs. */
+const eachRun = (info) => {
+  const runs = info?.rssUnderLoadRuns?.flow?.filter((x) => x !== undefined) ?? []
+  return runs.length > 1 ? `, median of ${runs.map((x) => fmt(x, 1)).join(', ')}` : ''
+}
+
 export function evaluateTargets(r) {
   const get = index(r.cells)
   const conc = r.plan.concurrency
@@ -85,7 +102,7 @@ export function evaluateTargets(r) {
     add(
       'peak RSS under flow < 150 MB',
       rss < 150,
-      `${fmt(rss, 1)} MB (VmHWM of the flow load; ${fmt(r.servers[PIXIE].rssAfterScenario.flow, 1)} MB with the sign-ins before it)`,
+      `${fmt(rss, 1)} MB (VmHWM of the flow load${eachRun(r.servers[PIXIE])}; ${fmt(r.servers[PIXIE].rssAfterScenario.flow, 1)} MB with the sign-ins before it)`,
     )
   if (r.startupMs.median !== null)
     add(
@@ -116,8 +133,11 @@ export function markdown(r) {
   for (const n of r.notes) L.push(`> ${n}`, '')
   L.push('## Throughput (operations/s)', '')
   const cols = servers.filter((s) => s !== 'hello')
-  L.push(`| scenario | c | ${cols.join(' | ')} | Pixie / best peer | Pixie / hello | errors |`)
-  L.push(`|---|--:|${cols.map(() => '--:').join('|')}|--:|--:|--:|`)
+  const paired = r.plan.runs > 1
+  L.push(
+    `| scenario | c | ${cols.join(' | ')} | Pixie / best peer |${paired ? ' each run |' : ''} Pixie / hello | errors |`,
+  )
+  L.push(`|---|--:|${cols.map(() => '--:').join('|')}|--:|${paired ? '--:|' : ''}--:|--:|`)
   for (const s of MAIN) {
     for (const c of conc) {
       const row = cols.map((x) => get(x, s, c))
@@ -128,7 +148,15 @@ export function markdown(r) {
       const errs = row.reduce((n, x) => n + (x?.errors ?? 0), 0)
       L.push(
         `| ${s} | ${c} | ${row.map((x) => fmt(x?.opsPerSec)).join(' | ')} | ` +
-          `${p && b ? fmt(ratio(p.opsPerSec, b.opsPerSec), 2) + '×' : '–'} | ${h && p ? fmt((100 * p.opsPerSec) / h.opsPerSec, 1) + '%' : '–'} | ${errs} |`,
+          `${p && b ? fmt(ratio(p.opsPerSec, b.opsPerSec), 2) + '×' : '–'} | ` +
+          (paired
+            ? `${
+                ratiosPerRun(get, s, c)
+                  .map((x) => fmt(x, 2))
+                  .join(', ') || '–'
+              } | `
+            : '') +
+          `${h && p ? fmt((100 * p.opsPerSec) / h.opsPerSec, 1) + '%' : '–'} | ${errs} |`,
       )
     }
   }
@@ -136,7 +164,7 @@ export function markdown(r) {
     const h = get('hello', 'hello', c)
     if (h)
       L.push(
-        `| hello-world (ceiling) | ${c} | ${cols.map(() => '').join(' | ')} | | ${fmt(h.opsPerSec)} | ${h.errors} |`,
+        `| hello-world (ceiling) | ${c} | ${cols.map(() => '').join(' | ')} | |${paired ? ' |' : ''} ${fmt(h.opsPerSec)} | ${h.errors} |`,
       )
   }
   L.push('')
@@ -189,7 +217,7 @@ export function markdown(r) {
   for (const s of servers) {
     const i = r.servers[s]
     L.push(
-      `| ${s}: ${i.label} | ${i.readyMs} | ${fmt(i.rssUnderLoad?.flow, 1)} | ${fmt(i.rssAfterScenario.flow, 1)} | ${fmt(i.peakRssMb, 1)} |`,
+      `| ${s}: ${i.label} | ${i.readyMs} | ${fmt(i.rssUnderLoad?.flow, 1)}${eachRun(i)} | ${fmt(i.rssAfterScenario.flow, 1)} | ${fmt(i.peakRssMb, 1)} |`,
     )
   }
   L.push('')
