@@ -406,7 +406,8 @@ async function interleavedCell(entries, c) {
   const open = []
   try {
     for (const { server, scenario } of entries) {
-      await waitQuiet()
+      const waited = await waitQuiet()
+      if (waited > 1000) log(`waited ${Math.round(waited)} ms for the machine to be quiet`)
       open.push(await openCell(server, scenario, c))
     }
     const slices = Math.max(1, Math.round(plan.durationMs / SLICE_MS))
@@ -427,8 +428,8 @@ async function interleavedCell(entries, c) {
 
 const SLICE_MS = 1000
 /**
- * A shorter look for quiet between slices than before a cell: 75 slices a cell at most, and the
- * whole round must stay under 10 minutes. PostgreSQL's after-work can outlast the 1 s; the
+ * A shorter look for quiet between slices than before a cell: a full round has 375 slices (25 a
+ * cell), and it must stay under 10 minutes. PostgreSQL's after-work can outlast the 1 s; the
  * shuffled order spreads what is left of it over all servers rather than always the next one.
  */
 const BETWEEN_SLICES = { windowMs: 50, timeoutMs: 1000 }
