@@ -77,13 +77,6 @@ export class KyselyStore implements Store {
         .where('s.id_hash', '=', p.idHash)
         .where('s.expires_at', '>', p.now),
     ),
-    consent: new PreparedQuery((p: { userId: string; clientId: string }) =>
-      this.db
-        .selectFrom('consents')
-        .select('scope')
-        .where('user_id', '=', p.userId)
-        .where('client_id', '=', p.clientId),
-    ),
     insertGrant: new PreparedQuery((p: Insertable<Database['grants']>) =>
       this.db.insertInto('grants').values({
         id: p.id,
@@ -330,11 +323,6 @@ export class KyselyStore implements Store {
 
   async deleteSession(idHash: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute()
-  }
-
-  async getConsent(userId: string, clientId: string): Promise<string[]> {
-    const row = await this.first(this.q.consent, { userId, clientId })
-    return row ? splitScope(row.scope) : []
   }
 
   async addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void> {

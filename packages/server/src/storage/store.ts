@@ -150,8 +150,9 @@ export interface Store {
   /** The session if it exists and has not expired at `now`. */
   getSession(idHash: string, now: number): Promise<SessionRecord | undefined>
   /**
-   * getSession and getConsent(session's user, clientId) in one read: the authorization endpoint
-   * needs both on every request of a signed-in user.
+   * The session (as getSession) with the scopes its user has consented to for this client (empty
+   * when none), in one read: the authorization endpoint needs both on every request of a
+   * signed-in user.
    */
   getSessionWithConsent(
     idHash: string,
@@ -160,8 +161,6 @@ export interface Store {
   ): Promise<{ session: SessionRecord; consent: string[] } | undefined>
   deleteSession(idHash: string): Promise<void>
 
-  /** The scopes this user has consented to for this client (empty when none). */
-  getConsent(userId: string, clientId: string): Promise<string[]>
   /** Adds scopes to the remembered consent (a union with what was there). */
   addConsent(userId: string, clientId: string, scopes: string[], now: number): Promise<void>
 
