@@ -50,6 +50,8 @@ function assertErrorRedirect(
   const state = expected.state === undefined ? 'st-123' : expected.state
   assert.equal(location.searchParams.get('state'), state)
   assert.equal(location.searchParams.getAll('state').length, state === null ? 0 : 1)
+  assert.equal(res.headers.get('cache-control'), 'no-store')
+  assert.equal(res.headers.get('content-length'), '0')
   return location
 }
 
@@ -377,6 +379,11 @@ for (const db of TEST_DATABASES)
         assert.equal(location.searchParams.get('state'), 'second')
         assert.equal(location.searchParams.get('iss'), server.issuer)
         assert.equal(again.headers.get('cache-control'), 'no-store')
+        assert.equal(again.headers.get('referrer-policy'), 'no-referrer')
+        // An empty body, said so: not chunked, and no text/plain type on a redirect.
+        assert.equal(again.headers.get('content-length'), '0')
+        assert.equal(again.headers.get('transfer-encoding'), null)
+        assert.equal(again.headers.get('content-type'), null)
 
         // A wider scope asks again.
         const wider = await browser.get(

@@ -60,3 +60,17 @@ export function jsonResponse(
     headers: { 'Content-Type': 'application/json', ...headers },
   })
 }
+
+/**
+ * A redirect with plain headers and an empty body, written straight to node as jsonResponse is.
+ * c.redirect() builds fetch Headers and a body-less Response, which @hono/node-server turns into
+ * a whole fetch Response per redirect and sends chunked, with a text/plain type. Headers a handler
+ * set through `c` (cookies) are not carried over: those handlers use c.redirect().
+ */
+export function redirectResponse(
+  location: string,
+  status: 302 | 303,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response('', { status, headers: { Location: location, ...headers } })
+}

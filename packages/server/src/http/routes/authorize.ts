@@ -21,7 +21,7 @@ import { consentPage } from '../../views/consent.ts'
 import { errorPage } from '../../views/error.ts'
 import { loginPage } from '../../views/login.ts'
 import { clientIp } from '../../rate-limit.ts'
-import type { AppDeps } from '../context.ts'
+import { redirectResponse, type AppDeps } from '../context.ts'
 import { readForm, readQuery } from '../form.ts'
 import { cspSourceOf, setPageHeaders } from '../security-headers.ts'
 import {
@@ -104,7 +104,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     if (!result.ok) return refuse(c, result, 303)
     const { request } = result
     const session = await currentSession(c, store, deps.now())
-    if (!session) return c.redirect(`/authorize?${new URLSearchParams(request.params)}`, 303)
+    if (!session) return redirectResponse(`/authorize?${new URLSearchParams(request.params)}`, 303)
     const decision = form.getAll('decision')
     if (decision.length !== 1 || (decision[0] !== 'allow' && decision[0] !== 'deny')) {
       return refuse(c, {
@@ -121,7 +121,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
         request.state,
         config.issuer,
       )
-      return c.redirect(target, 303)
+      return redirectResponse(target, 303, { 'Cache-Control': 'no-store' })
     }
     await store.addConsent(session.userId, request.client.clientId, request.scopes, deps.now())
     return redirectWithCode(c, request, session, 303)
@@ -172,11 +172,10 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
       { codeTtl: config.code_ttl, refreshTokenTtl: config.refresh_token_ttl },
       deps.now(),
     )
-    c.header('Cache-Control', 'no-store')
-    c.header('Referrer-Policy', 'no-referrer')
-    return c.redirect(
+    return redirectResponse(
       successRedirect(request.redirectUri, code, request.state, config.issuer),
       status,
+      { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
     )
   }
 
@@ -211,8 +210,7 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
         result.target.state,
         config.issuer,
       )
-      c.header('Cache-Control', 'no-store')
-      return c.redirect(target, status)
+      return redirectResponse(target, status, { 'Cache-Control': 'no-store' })
     }
     return showError(c, result.error)
   }
