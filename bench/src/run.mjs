@@ -146,7 +146,7 @@ const SERVERS = {
     scope: 'profile email',
     async args(port) {
       const cfg = pixieConfig(port, `sqlite:${join(tmp, `pixie-${port}.db`)}`)
-      return [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg]
+      return [join(ROOT, 'packages/server/bin/pixie.cjs'), 'serve', '--config', cfg]
     },
     ready: '/healthz',
   },
@@ -156,7 +156,7 @@ const SERVERS = {
     scope: 'profile email',
     async args(port) {
       const cfg = pixieConfig(port, await pgSchemaUrl())
-      return [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg]
+      return [join(ROOT, 'packages/server/bin/pixie.cjs'), 'serve', '--config', cfg]
     },
     ready: '/healthz',
   },
@@ -227,7 +227,7 @@ async function measureStartup(times = 3) {
       }),
     )
     const p = await startServerProcess({
-      args: [join(ROOT, 'packages/server/bin/pixie.js'), 'serve', '--config', cfg],
+      args: [join(ROOT, 'packages/server/bin/pixie.cjs'), 'serve', '--config', cfg],
       cwd: ROOT,
       logFile: join(tmp, `startup-${i}.log`),
       readyUrl: `http://127.0.0.1:${port}/healthz`,
@@ -590,7 +590,7 @@ async function profile() {
 }
 
 try {
-  // Pixie is measured as `npm ci` installs it, bundled (bin/pixie.js would run the TypeScript
+  // Pixie is measured as `npm ci` installs it, bundled (bin/pixie.cjs would run the TypeScript
   // through tsx while a file of src/ is newer than the bundle, at twice the start-up time).
   log('building the Pixie bundle (packages/server/scripts/build.mjs)')
   execFileSync(process.execPath, [join(ROOT, 'packages/server/scripts/build.mjs')], {

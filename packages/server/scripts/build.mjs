@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the CLI into dist/cli/main.mjs (tsdown.config.ts), copies the stylesheet beside it as
-// src/ has it, and stamps the build. bin/pixie.js runs dist/ only while it is newer than src/.
+// src/ has it, and stamps the build. bin/pixie.cjs runs dist/ only while it is newer than src/.
 import { execFileSync } from 'node:child_process'
 import { cpSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

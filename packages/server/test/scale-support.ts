@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CookieJar, formFields } from '../src/testing.ts'
 
-const BIN = new URL('../bin/pixie.js', import.meta.url).pathname
+const BIN = new URL('../bin/pixie.cjs', import.meta.url).pathname
 
 export async function freePort(): Promise<number> {
   const s = createServer()
@@ -29,13 +29,22 @@ export interface PixieProcess {
 export async function spawnPixie(
   config: Record<string, unknown>,
   args: string[] = [],
+  /** More environment; an undefined value removes the variable. */
+  env: Record<string, string | undefined> = {},
 ): Promise<PixieProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'pixie-proc-'))
   const file = join(dir, 'pixie.json')
   writeFileSync(file, JSON.stringify(config))
+  const childEnv: Record<string, string | undefined> = {
+    ...process.env,
+    PIXIE_DATABASE_URL: '',
+    PIXIE_REDIS_URL: '',
+    ...env,
+  }
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k]
   const child = spawn(process.execPath, [BIN, 'serve', '--config', file, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PIXIE_DATABASE_URL: '', PIXIE_REDIS_URL: '' },
+    env: childEnv,
   })
   let out = ''
   let err = ''
