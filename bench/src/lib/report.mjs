@@ -123,7 +123,7 @@ export function markdown(r) {
   L.push(`# Pixie benchmark (${r.mode})`, '')
   L.push(
     `Machine: ${r.machine.nproc} × ${r.machine.cpu}, ${r.machine.memGb} GB, Linux ${r.machine.kernel}, Node ${r.machine.node}. ` +
-      `${r.generatedAt}. Load driver (undici Pool, one connection per virtual user) in the same machine; ` +
+      `${r.generatedAt}. Load driver (undici, a connection of its own per virtual user) in the same machine; ` +
       `each server in its own process on 127.0.0.1; ${r.plan.warmupMs / 1000} s warm-up, ${r.plan.durationMs / 1000} s measured per cell, ` +
       `in slices of about 1 s that the servers take in turn (shuffled each turn)` +
       (r.plan.runs > 1 ? `, median of ${r.plan.runs} runs` : '') +

@@ -13,7 +13,7 @@ import { Jar } from './http.mjs'
 
 export class Exhausted extends Error {}
 
-/** Runs fn for every VU with bounded parallelism (all of them: there are at most 64). */
+/** Runs fn for every VU at once (there are at most 64), each on its own connection (vu.ctx). */
 const each = (vus, fn) => Promise.all(vus.map(fn))
 
 /** Signs a VU in once (argon2 login + consent); its session cookie is kept for later cells. */
@@ -59,7 +59,7 @@ async function mint(ctx, vus, n) {
 export const SCENARIOS = {
   flow: {
     describe: 'signed-in user with consent: GET /authorize -> POST /api/token -> GET /v1/me',
-    setup: (ctx, vus) => each(vus, (vu) => ensureSignedIn(ctx, vu)),
+    setup: (ctx, vus) => each(vus, (vu) => ensureSignedIn(vu.ctx, vu)),
     async op(ctx, vu) {
       const tokens = await exchangeCode(ctx, await authorizeSignedIn(ctx, vu))
       await me(ctx, tokens.access_token)
@@ -76,7 +76,7 @@ export const SCENARIOS = {
   code: {
     describe: 'token endpoint alone on codes minted before the timed window',
     async setup(ctx, vus, plan) {
-      await each(vus, (vu) => ensureSignedIn(ctx, vu))
+      await each(vus, (vu) => ensureSignedIn(vu.ctx, vu))
       ctx.codes = []
       await mint(ctx, vus, plan.warmCodes)
     },
@@ -97,7 +97,7 @@ export const SCENARIOS = {
   },
   refresh: {
     describe: 'rotating refresh chains, one per virtual user',
-    setup: (ctx, vus) => each(vus, (vu) => freshTokens(ctx, vu)),
+    setup: (ctx, vus) => each(vus, (vu) => freshTokens(vu.ctx, vu)),
     async op(ctx, vu) {
       vu.tokens = await refresh(ctx, vu.tokens.refresh_token)
     },
@@ -105,7 +105,7 @@ export const SCENARIOS = {
   },
   resource: {
     describe: 'GET /v1/me with a valid bearer token',
-    setup: (ctx, vus) => each(vus, (vu) => freshTokens(ctx, vu)),
+    setup: (ctx, vus) => each(vus, (vu) => freshTokens(vu.ctx, vu)),
     async op(ctx, vu) {
       await me(ctx, vu.tokens.access_token)
     },
