@@ -287,7 +287,7 @@ async function openCell(server, scenarioName, c) {
       headersTimeout: 20_000,
       bodyTimeout: 20_000,
     })
-    vu.ctx = Object.create(ctx, { pool: { value: client } })
+    vu.ctx = Object.create(ctx, { dispatcher: { value: client } })
     return client
   })
   const close = () => Promise.all(clients.map((client) => client.close()))

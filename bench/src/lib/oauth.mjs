@@ -37,19 +37,22 @@ function send(dispatcher, opts) {
         return true
       },
       onComplete() {
-        resolve({ statusCode, rawHeaders, body: Buffer.concat(chunks) })
+        resolve({ statusCode, rawHeaders, chunks })
       },
       onError: reject,
     })
   })
 }
 
+const text = (chunks) => Buffer.concat(chunks).toString()
+
 async function call(ctx, name, opts, expect, read = 'dump') {
   const t = performance.now()
-  const res = await send(ctx.pool, opts)
+  const res = await send(ctx.dispatcher, opts)
   let body
-  if (read === 'json' && res.statusCode === 200) body = JSON.parse(res.body.toString())
-  else if (read === 'text' || res.statusCode >= 400) body = res.body.toString()
+  // Bodies only asked for are joined; the rest are dropped as they came.
+  if (read === 'json' && res.statusCode === 200) body = JSON.parse(text(res.chunks))
+  else if (read === 'text' || res.statusCode >= 400) body = text(res.chunks)
   ctx.rec.step(name, performance.now() - t)
   if (!expect.includes(res.statusCode)) {
     const detail = typeof body === 'string' ? body.slice(0, 160).replace(/\s+/g, ' ') : ''

@@ -39,7 +39,7 @@ async function mint(ctx, vus, n) {
     headersTimeout: 20_000,
     bodyTimeout: 20_000,
   })
-  const mctx = { ...ctx, pool }
+  const mctx = { ...ctx, dispatcher: pool }
   let issued = 0
   try {
     await Promise.all(
