@@ -1,4 +1,5 @@
 export { createApp, type AppOptions } from './http/app.ts'
+export { createRequestListener } from './http/listener.ts'
 export { startServer, type RunningServer } from './server.ts'
 export { loadConfig, parseConfig, ConfigError, type Config } from './config.ts'
 export { openStore } from './storage/index.ts'

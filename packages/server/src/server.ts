@@ -1,7 +1,8 @@
-import { serve, type ServerType } from '@hono/node-server'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { localIssuer, type Config } from './config.ts'
-import { createApp, keyRingFor, maxSignedTtl } from './http/app.ts'
+import { keyRingFor, maxSignedTtl } from './http/app.ts'
+import { createRequestListener } from './http/listener.ts'
 import { loadPasswordHashing } from './crypto/password.ts'
 import { seed } from './seed.ts'
 import { createRateLimits, type RateLimits } from './rate-limit.ts'
@@ -15,7 +16,7 @@ export interface RunningServer {
   port: number
   store: Store
   rateLimits: RateLimits
-  server: ServerType
+  server: Server
   close(): Promise<void>
 }
 
@@ -42,15 +43,14 @@ export async function startServer(
   const keys = keyRingFor(store, config)
   await keys.ensure(Math.floor(Date.now() / 1000))
   // The app is made once the port is known: with port 0 the derived issuer needs it.
-  let handler: (req: Request, env: unknown) => Response | Promise<Response> = () =>
-    new Response(null, { status: 503 })
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      // env carries node's request and response (readForm reads the body from it).
-      { fetch: (req, env) => handler(req, env), port: config.port, hostname: config.host },
-      () => resolve(s),
-    )
-    s.once('error', reject)
+  let listener: RequestListener = (_req, res) => res.writeHead(503).end()
+  const server = createServer((req, res) => listener(req, res))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const { port } = server.address() as AddressInfo
   // Loaded now that /healthz answers; should it fail, sign-ins answer 500 and log why.
@@ -58,8 +58,7 @@ export async function startServer(
   const effective = config.issuer_derived
     ? { ...config, port, issuer: localIssuer(config.host, port) }
     : config
-  const app = createApp({ store, config: effective, rateLimits, keys })
-  handler = app.fetch
+  listener = createRequestListener({ store, config: effective, rateLimits, keys })
   // Every process sweeps: the deletes are idempotent (`WHERE expires_at <= now`), so N processes
   // sweeping the same rows only repeat each other's work. The first sweep is jittered so they
   // do not all run at the same instant; a failed sweep (database away) is retried next time.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { serve, type ServerType } from '@hono/node-server'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createApp } from '../src/http/app.ts'
+import { createRequestListener } from '../src/http/listener.ts'
 import {
   CookieJar,
   formFields,
@@ -435,14 +435,14 @@ export async function withClock(server: TestServer): Promise<ClockedServer> {
     password: server.password,
     close: async () => {},
   }
-  const app = createApp({
-    store: server.store,
-    config: server.config,
-    now: () => Math.floor(Date.now() / 1000) + clocked.offset,
-  })
-  const http = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-  })
+  const http = createServer(
+    createRequestListener({
+      store: server.store,
+      config: server.config,
+      now: () => Math.floor(Date.now() / 1000) + clocked.offset,
+    }),
+  )
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   clocked.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   clocked.close = () => new Promise<void>((resolve) => http.close(() => resolve()))
   return clocked

@@ -7,6 +7,7 @@ import { createMemoryRateLimits, type RateLimits } from '../rate-limit.ts'
 import type { Store } from '../storage/store.ts'
 import { CorsPolicy } from './cors.ts'
 import type { AppDeps } from './context.ts'
+import { DirectRoutes } from './direct-routes.ts'
 import { authorizeRoutes, showError } from './routes/authorize.ts'
 import { healthRoutes } from './routes/health.ts'
 import { meRoutes } from './routes/me.ts'
@@ -46,6 +47,18 @@ export function keyRingFor(store: Store, config: Config, env = process.env): Key
 
 /** The whole HTTP surface; `app.fetch` is a standard fetch handler. */
 export function createApp(options: AppOptions): Hono {
+  return createRoutes(options).app
+}
+
+/**
+ * The routes, all of them in Hono, and the hot GET endpoints again as direct routes, which
+ * listener.ts serves from node's request (the same endpoint functions, so the same answers).
+ */
+export function createRoutes(options: AppOptions): {
+  app: Hono
+  direct: DirectRoutes
+  deps: AppDeps
+} {
   const deps: AppDeps = {
     store: options.store,
     config: options.config,
@@ -57,6 +70,7 @@ export function createApp(options: AppOptions): Hono {
     log: options.log ?? defaultLog(options.config.log_level),
   }
   const app = new Hono()
+  const direct = new DirectRoutes()
 
   // Oversized bodies never reach a parser: readForm (form.ts) refuses them with 413.
   healthRoutes(app, deps)
@@ -69,11 +83,11 @@ export function createApp(options: AppOptions): Hono {
   metadataRoutes(app, deps)
   authorizeRoutes(app, deps)
   tokenRoutes(app, deps)
-  meRoutes(app, deps)
+  meRoutes(app, deps, direct)
   revokeRoutes(app, deps)
   introspectRoutes(app, deps)
   jwksRoutes(app, deps)
-  userinfoRoutes(app, deps)
+  userinfoRoutes(app, deps, direct)
   logoutRoutes(app, deps)
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404))
@@ -93,7 +107,7 @@ export function createApp(options: AppOptions): Hono {
     if (c.req.path === '/login' || c.req.path === '/consent') return showError(c, error)
     return c.json(error.toJSON(), error.status as 400)
   })
-  return app
+  return { app, direct, deps }
 }
 
 function defaultLog(level: Config['log_level']): AppDeps['log'] {

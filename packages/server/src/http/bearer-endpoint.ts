@@ -2,22 +2,38 @@ import type { Context } from 'hono'
 import { checkAccessToken, MissingToken, readBearer } from '../core/bearer.ts'
 import { asOAuthError, InsufficientScope, InvalidToken, type OAuthError } from '../core/errors.ts'
 import type { AccessTokenRecord, UserRecord } from '../storage/store.ts'
-import { jsonResponse, requestHeader, type AppDeps } from './context.ts'
+import { requestHeader, type AppDeps } from './context.ts'
+
+/** An answer as plain data, for Hono (toFetchResponse) and for node's response (listener.ts). */
+export interface PlainResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** Reads a request header by its lower-case name; repeated headers joined with ", ". */
+export type HeaderOf = (name: string) => string | undefined
+
+/** A user endpoint: from the request's headers to the answer. It never rejects. */
+export type UserEndpoint = (header: HeaderOf) => Promise<PlainResponse>
 
 /**
  * Pixie's own APIs about the signed-in user (/v1/me, /userinfo): the bearer token is looked up
  * by its hash, so revocation takes effect at once; it must carry `scope` and belong to a user;
- * CORS is answered for the token's client; failures are RFC 6750 errors.
+ * CORS is answered for the token's client; failures are RFC 6750 errors. Served from node's
+ * request by listener.ts, and through Hono by `honoHandler`: the same answers either way.
  */
 export function userEndpoint(
   deps: AppDeps,
+  path: string,
   scope: string,
   answer: (record: AccessTokenRecord, user: UserRecord) => object,
-): (c: Context) => Promise<Response> {
+): UserEndpoint {
   const { store, cors } = deps
-  return async (c) => {
+  return async (header) => {
+    const origin = header('origin')
     try {
-      const token = readBearer(requestHeader(c, 'authorization'))
+      const token = readBearer(header('authorization'))
       const { record, user } = await checkAccessToken(
         store,
         token,
@@ -26,40 +42,57 @@ export function userEndpoint(
         deps.config.issuer,
       )
       // The client is needed only to answer CORS, so only when there is an Origin to answer.
-      const origin = requestHeader(c, 'origin')
       const headers = await cors.headers(
         origin,
         origin === undefined ? undefined : await store.getClient(record.clientId),
       )
-      headers['Cache-Control'] = 'no-store'
       // A client_credentials token has no user: there is no profile to show.
       if (record.userId === null || !user) {
-        for (const name in headers) c.header(name, headers[name])
         const why = record.userId === null ? 'the token has no user' : 'the user no longer exists'
-        return bearerError(c, new InvalidToken(why))
+        return bearerError(headers, new InvalidToken(why))
       }
-      return jsonResponse(answer(record, user), 200, headers)
+      headers['Cache-Control'] = 'no-store'
+      return json(200, headers, answer(record, user))
     } catch (err) {
-      c.header('Cache-Control', 'no-store')
-      await cors.apply(c, undefined)
+      // With the database away, the allowed origins are unknown: none is allowed.
+      const headers: Record<string, string> = await cors
+        .headers(origin, undefined)
+        .catch(() => ({ Vary: 'Origin' }))
       if (err instanceof MissingToken) {
         // RFC 6750 3.1: no credentials -> no error code.
-        c.header('WWW-Authenticate', 'Bearer realm="pixie"')
-        return c.json({ message: 'a bearer token is required' }, 401)
+        headers['Cache-Control'] = 'no-store'
+        headers['WWW-Authenticate'] = 'Bearer realm="pixie"'
+        return json(401, headers, { message: 'a bearer token is required' })
       }
       const error = asOAuthError(err)
-      if (error.status >= 500) deps.log('error', `${c.req.path} failed`, { err: String(err) })
-      return bearerError(c, error)
+      if (error.status >= 500) deps.log('error', `${path} failed`, { err: String(err) })
+      return bearerError(headers, error)
     }
   }
 }
 
 /** RFC 6750 3: the error in WWW-Authenticate, with the same error in a JSON body. */
-export function bearerError(c: Context, error: OAuthError): Response {
+function bearerError(headers: Record<string, string>, error: OAuthError): PlainResponse {
+  headers['Cache-Control'] = 'no-store'
   if (error.status < 500) {
     let challenge = `Bearer realm="pixie", error="${error.error}", error_description="${error.description}"`
     if (error instanceof InsufficientScope) challenge += `, scope="${error.scope}"`
-    c.header('WWW-Authenticate', challenge)
+    headers['WWW-Authenticate'] = challenge
   }
-  return c.json(error.toJSON(), error.status as 400 | 401 | 403 | 500 | 503)
+  // 503: the database is away; clients may retry shortly (as app.ts's onError says it).
+  if (error.status === 503) headers['Retry-After'] = '5'
+  return json(error.status, headers, error.toJSON())
+}
+
+function json(status: number, headers: Record<string, string>, body: object): PlainResponse {
+  headers['Content-Type'] = 'application/json'
+  return { status, headers, body: JSON.stringify(body) }
+}
+
+/** A user endpoint as a Hono handler. */
+export function honoHandler(endpoint: UserEndpoint): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const { status, headers, body } = await endpoint((name) => requestHeader(c, name))
+    return new Response(body, { status, headers })
+  }
 }

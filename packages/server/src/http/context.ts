@@ -37,6 +37,11 @@ export function incomingOf(c: Context): IncomingMessage | undefined {
 export function requestHeader(c: Context, name: string): string | undefined {
   const incoming = incomingOf(c)
   if (!incoming) return c.req.header(name)
+  return nodeHeader(incoming, name)
+}
+
+/** A header of node's request, as requestHeader reads it. */
+export function nodeHeader(incoming: IncomingMessage, name: string): string | undefined {
   return incoming.headersDistinct[name.toLowerCase()]?.join(', ')
 }
 

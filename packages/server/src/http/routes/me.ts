@@ -1,16 +1,16 @@
 import type { Hono } from 'hono'
-import { userEndpoint } from '../bearer-endpoint.ts'
+import { honoHandler, userEndpoint } from '../bearer-endpoint.ts'
 import type { AppDeps } from '../context.ts'
+import type { DirectRoutes } from '../direct-routes.ts'
 
 /** GET /v1/me: the signed-in user's profile, behind a bearer token with the `profile` scope. */
-export function meRoutes(app: Hono, deps: AppDeps): void {
+export function meRoutes(app: Hono, deps: AppDeps, direct: DirectRoutes): void {
   app.options('/v1/me', (c) => deps.cors.preflight(c, 'Authorization'))
-  app.get(
-    '/v1/me',
-    userEndpoint(deps, 'profile', (record, user) => {
-      const profile: Record<string, string> = { id: user.id, display_name: user.name }
-      if (record.scope.includes('email') && user.email) profile.email = user.email
-      return profile
-    }),
-  )
+  const endpoint = userEndpoint(deps, '/v1/me', 'profile', (record, user) => {
+    const profile: Record<string, string> = { id: user.id, display_name: user.name }
+    if (record.scope.includes('email') && user.email) profile.email = user.email
+    return profile
+  })
+  app.get('/v1/me', honoHandler(endpoint))
+  direct.get('/v1/me', endpoint)
 }
