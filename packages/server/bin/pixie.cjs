@@ -3,10 +3,11 @@
 // The pixie CLI. `npm ci` bundles the server into dist/ (the root `prepare` script), which starts
 // in half the time; while any file of src/ is newer than that build (someone is editing), the
 // TypeScript runs through tsx's loader instead, so the CLI never runs stale code.
-// CommonJS on purpose: it sizes libuv's thread pool (thread-pool.cjs) before anything uses it.
+// CommonJS on purpose: it sizes libuv's thread pool and lowers its threads' priority
+// (thread-pool.cjs) before anything uses it.
 const { readdirSync, statSync } = require('node:fs')
 const { join } = require('node:path')
-const { applyThreadPoolDefault } = require('./thread-pool.cjs')
+const { applyThreadPoolDefault, lowerPoolPriority } = require('./thread-pool.cjs')
 
 applyThreadPoolDefault()
 
@@ -31,6 +32,12 @@ function built() {
 }
 
 async function main() {
+  try {
+    await lowerPoolPriority()
+  } catch (err) {
+    console.error(`pixie: ${err.message}`)
+    process.exit(2)
+  }
   if (built()) {
     await import('../dist/cli/main.mjs')
   } else {
