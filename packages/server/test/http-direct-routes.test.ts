@@ -3,7 +3,16 @@ import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { DirectRoutes } from '../src/http/direct-routes.ts'
 import { startTestServer, TEST_CLIENT, TEST_DATABASES, type TestServer } from '../src/testing.ts'
-import { ALL_USERS, exchangeCode, getCode, getTokens, OIDC_CLIENT, revoke } from './support.ts'
+import {
+  ALL_USERS,
+  basic,
+  CONFIDENTIAL_CLIENT,
+  exchangeCode,
+  getCode,
+  getTokens,
+  OIDC_CLIENT,
+  revoke,
+} from './support.ts'
 
 interface Raw {
   status: number
@@ -14,10 +23,15 @@ interface Raw {
 
 /** A GET with raw headers (name, value, name, value...), so a header may be sent twice. */
 function get(url: string, rawHeaders: string[]): Promise<Raw> {
+  return send('GET', url, rawHeaders)
+}
+
+function send(method: string, url: string, rawHeaders: string[], body?: string): Promise<Raw> {
   return new Promise((resolve, reject) => {
     // Raw headers replace node's own, Host included.
     const headers = ['Host', new URL(url).host, ...rawHeaders]
-    const req = request(url, { headers }, (res) => {
+    if (body !== undefined) headers.push('Content-Length', String(Buffer.byteLength(body)))
+    const req = request(url, { method, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))
@@ -28,7 +42,7 @@ function get(url: string, rawHeaders: string[]): Promise<Raw> {
       })
     })
     req.on('error', reject)
-    req.end()
+    req.end(body)
   })
 }
 
@@ -129,15 +143,139 @@ for (const db of TEST_DATABASES)
     })
   })
 
+/**
+ * POST /api/token the same way: `/api/token` straight from node's request, `/api/token?` through
+ * Hono. A code or refresh token works once, so a success is sent once each way and compared by
+ * its shape; every refusal is compared whole.
+ */
+for (const db of TEST_DATABASES)
+  describe(`the direct token endpoint answers as Hono does (${db})`, () => {
+    let server: TestServer
+    before(async () => {
+      server = await startTestServer({ clients: [TEST_CLIENT, CONFIDENTIAL_CLIENT] }, db)
+    })
+    after(() => server.close())
+
+    const FORM = ['Content-Type', 'application/x-www-form-urlencoded']
+    const both = async (headers: string[], body: string) => {
+      const direct = await send('POST', new URL('/api/token', server.url).href, headers, body)
+      const viaHono = await send('POST', new URL('/api/token?', server.url).href, headers, body)
+      return { direct, viaHono }
+    }
+    const code = async (extra: string[] = []) => {
+      const got = await getCode(server)
+      const form = new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: got.code,
+        redirect_uri: got.redirectUri,
+        client_id: TEST_CLIENT.client_id,
+        code_verifier: got.verifier,
+      }).toString()
+      return send('POST', new URL('/api/token', server.url).href, [...FORM, ...extra], form)
+    }
+
+    it('a code exchange: 200, the same headers and token response both ways', async () => {
+      for (const extra of [[], ['Origin', 'http://127.0.0.1']]) {
+        const direct = await code(extra)
+        const got = await getCode(server)
+        const res = await send(
+          'POST',
+          new URL('/api/token?', server.url).href,
+          [...FORM, ...extra],
+          new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: got.code,
+            redirect_uri: got.redirectUri,
+            client_id: TEST_CLIENT.client_id,
+            code_verifier: got.verifier,
+          }).toString(),
+        )
+        assert.equal(direct.status, 200, direct.body)
+        assert.equal(res.status, 200, res.body)
+        // RFC 6749 5.1: JSON, never cached.
+        assert.equal(direct.headers['cache-control'], 'no-store')
+        assert.equal(direct.headers['content-type'], 'application/json')
+        const { 'content-length': a, ...directHeaders } = direct.headers
+        const { 'content-length': b, ...honoHeaders } = res.headers
+        assert.ok(a && b)
+        assert.deepEqual(directHeaders, honoHeaders)
+        const shape = (body: string) => Object.keys(JSON.parse(body) as object).sort()
+        assert.deepEqual(shape(direct.body), shape(res.body))
+        assert.deepEqual(shape(direct.body), [
+          'access_token',
+          'expires_in',
+          'refresh_token',
+          'scope',
+          'token_type',
+        ])
+      }
+    })
+
+    // [what, raw headers, body, status, error]
+    const refusals: [string, string[], string, number, string][] = [
+      ['a JSON body', ['Content-Type', 'application/json'], '{}', 400, 'invalid_request'],
+      ['no grant_type', FORM, 'client_id=test-spa', 400, 'invalid_request'],
+      [
+        'an unknown grant_type',
+        FORM,
+        'grant_type=password&client_id=test-spa',
+        400,
+        'unsupported_grant_type',
+      ],
+      [
+        'an unknown code',
+        FORM,
+        'grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&client_id=test-spa&code_verifier=' +
+          'v'.repeat(43),
+        400,
+        'invalid_grant',
+      ],
+      [
+        'an unknown refresh token, from an allowed Origin',
+        [...FORM, 'Origin', 'http://127.0.0.1'],
+        'grant_type=refresh_token&refresh_token=nope&client_id=test-spa',
+        400,
+        'invalid_grant',
+      ],
+      [
+        'a wrong client secret over HTTP Basic',
+        [...FORM, 'Authorization', basic(CONFIDENTIAL_CLIENT.client_id, 'wrong')],
+        'grant_type=client_credentials',
+        401,
+        'invalid_client',
+      ],
+      ['malformed percent-encoding', FORM, 'grant_type=%zz', 400, 'invalid_request'],
+      ['a body over 16 KiB', FORM, 'x=' + 'a'.repeat(17 * 1024), 413, 'invalid_request'],
+    ]
+    for (const [name, headers, body, status, error] of refusals)
+      it(`${name}: ${status} ${error}, the same both ways`, async () => {
+        const { direct, viaHono } = await both(headers, body)
+        assert.equal(direct.status, status, direct.body)
+        assert.equal((JSON.parse(direct.body) as { error: string }).error, error)
+        assert.equal(direct.headers['cache-control'], 'no-store')
+        assert.equal(direct.headers.vary, 'Origin')
+        assert.deepEqual(direct, viaHono)
+      })
+
+    it('the client that tried HTTP Basic is answered WWW-Authenticate: Basic (RFC 6749 5.2)', async () => {
+      const { direct } = await both(
+        [...FORM, 'Authorization', basic(CONFIDENTIAL_CLIENT.client_id, 'wrong')],
+        'grant_type=client_credentials',
+      )
+      assert.equal(direct.headers['www-authenticate'], 'Basic realm="pixie", charset="UTF-8"')
+    })
+  })
+
 describe('DirectRoutes', () => {
-  it('matches GET of the exact path only', () => {
+  it('matches the method and the exact path only', () => {
     const routes = new DirectRoutes()
     const endpoint = async () => ({ status: 200, headers: {}, body: '' })
-    routes.get('/v1/me', endpoint)
+    routes.add('GET', '/v1/me', endpoint)
     assert.equal(routes.find('GET', '/v1/me'), endpoint)
     for (const [method, target] of [
       ['HEAD', '/v1/me'],
       ['POST', '/v1/me'],
+      ['get', '/v1/me'],
       ['OPTIONS', '/v1/me'],
       ['GET', '/v1/me?'],
       ['GET', '/v1/me/'],

@@ -51,7 +51,7 @@ export function createApp(options: AppOptions): Hono {
 }
 
 /**
- * The routes, all of them in Hono, and the hot GET endpoints again as direct routes, which
+ * The routes, all of them in Hono, and the hot API endpoints again as direct routes, which
  * listener.ts serves from node's request (the same endpoint functions, so the same answers).
  */
 export function createRoutes(options: AppOptions): {
@@ -82,7 +82,7 @@ export function createRoutes(options: AppOptions): {
 
   metadataRoutes(app, deps)
   authorizeRoutes(app, deps)
-  tokenRoutes(app, deps)
+  tokenRoutes(app, deps, direct)
   meRoutes(app, deps, direct)
   revokeRoutes(app, deps)
   introspectRoutes(app, deps)

@@ -1,36 +1,21 @@
-import type { Context } from 'hono'
 import { checkAccessToken, MissingToken, readBearer } from '../core/bearer.ts'
 import { asOAuthError, InsufficientScope, InvalidToken, type OAuthError } from '../core/errors.ts'
 import type { AccessTokenRecord, UserRecord } from '../storage/store.ts'
-import { requestHeader, type AppDeps } from './context.ts'
-
-/** An answer as plain data, for Hono (toFetchResponse) and for node's response (listener.ts). */
-export interface PlainResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/** Reads a request header by its lower-case name; repeated headers joined with ", ". */
-export type HeaderOf = (name: string) => string | undefined
-
-/** A user endpoint: from the request's headers to the answer. It never rejects. */
-export type UserEndpoint = (header: HeaderOf) => Promise<PlainResponse>
+import { plainJson as json, type AppDeps, type Endpoint, type PlainResponse } from './context.ts'
 
 /**
  * Pixie's own APIs about the signed-in user (/v1/me, /userinfo): the bearer token is looked up
  * by its hash, so revocation takes effect at once; it must carry `scope` and belong to a user;
- * CORS is answered for the token's client; failures are RFC 6750 errors. Served from node's
- * request by listener.ts, and through Hono by `honoHandler`: the same answers either way.
+ * CORS is answered for the token's client; failures are RFC 6750 errors.
  */
 export function userEndpoint(
   deps: AppDeps,
   path: string,
   scope: string,
   answer: (record: AccessTokenRecord, user: UserRecord) => object,
-): UserEndpoint {
+): Endpoint {
   const { store, cors } = deps
-  return async (header) => {
+  return async ({ header }) => {
     const origin = header('origin')
     try {
       const token = readBearer(header('authorization'))
@@ -82,17 +67,4 @@ function bearerError(headers: Record<string, string>, error: OAuthError): PlainR
   // 503: the database is away; clients may retry shortly (as app.ts's onError says it).
   if (error.status === 503) headers['Retry-After'] = '5'
   return json(error.status, headers, error.toJSON())
-}
-
-function json(status: number, headers: Record<string, string>, body: object): PlainResponse {
-  headers['Content-Type'] = 'application/json'
-  return { status, headers, body: JSON.stringify(body) }
-}
-
-/** A user endpoint as a Hono handler. */
-export function honoHandler(endpoint: UserEndpoint): (c: Context) => Promise<Response> {
-  return async (c) => {
-    const { status, headers, body } = await endpoint((name) => requestHeader(c, name))
-    return new Response(body, { status, headers })
-  }
 }

@@ -45,6 +45,52 @@ export function nodeHeader(incoming: IncomingMessage, name: string): string | un
   return incoming.headersDistinct[name.toLowerCase()]?.join(', ')
 }
 
+/** Reads a request header by its lower-case name; repeated headers joined with ", ". */
+export type HeaderOf = (name: string) => string | undefined
+
+/** What a plain endpoint reads of a request: its headers and its body's bytes. */
+export interface PlainRequest {
+  header: HeaderOf
+  body: AsyncIterable<Uint8Array> | null
+}
+
+/** An answer as plain data, for Hono (honoEndpoint) and for node's response (listener.ts). */
+export interface PlainResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * An endpoint written without Hono, so listener.ts can serve it straight from node's request
+ * (DirectRoutes) and Hono through honoEndpoint: the same answers either way. It never rejects.
+ */
+export type Endpoint = (req: PlainRequest) => Promise<PlainResponse>
+
+/**
+ * A plain endpoint as a Hono handler. The Response has plain headers: under @hono/node-server it
+ * is written straight to node without building fetch Headers (c.json() builds them).
+ */
+export function honoEndpoint(endpoint: Endpoint): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const { status, headers, body } = await endpoint({
+      header: (name) => requestHeader(c, name),
+      body: incomingOf(c) ?? c.req.raw.body,
+    })
+    return new Response(body, { status, headers })
+  }
+}
+
+/** A JSON answer with plain headers (Content-Type added). */
+export function plainJson(
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+): PlainResponse {
+  headers['Content-Type'] = 'application/json'
+  return { status, headers, body: JSON.stringify(body) }
+}
+
 /** One cookie of the request (Hono's parser on the Cookie header), or undefined. */
 export function requestCookie(c: Context, name: string): string | undefined {
   const header = requestHeader(c, 'cookie')
@@ -52,25 +98,11 @@ export function requestCookie(c: Context, name: string): string | undefined {
 }
 
 /**
- * A JSON response with plain headers: under @hono/node-server it is written straight to node
- * without building fetch Headers (c.header() and c.json() build them for every response).
- */
-export function jsonResponse(
-  body: unknown,
-  status: number,
-  headers: Record<string, string>,
-): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  })
-}
-
-/**
- * A redirect with plain headers and an empty body, written straight to node as jsonResponse is.
- * c.redirect() builds fetch Headers and a body-less Response, which @hono/node-server turns into
- * a whole fetch Response per redirect and sends chunked, with a text/plain type. Headers a handler
- * set through `c` (cookies) are not carried over: those handlers use c.redirect().
+ * A redirect with plain headers and an empty body: under @hono/node-server it is written straight
+ * to node. c.redirect() builds fetch Headers and a body-less Response, which @hono/node-server
+ * turns into a whole fetch Response per redirect and sends chunked, with a text/plain type.
+ * Headers a handler set through `c` (cookies) are not carried over: those handlers use
+ * c.redirect().
  */
 export function redirectResponse(
   location: string,

@@ -11,7 +11,7 @@ export function createRequestListener(options: AppOptions): RequestListener {
   return (req, res) => {
     const endpoint = direct.find(req.method, req.url)
     if (!endpoint) return viaHono(req, res)
-    endpoint((name) => nodeHeader(req, name)).then(
+    endpoint({ header: (name) => nodeHeader(req, name), body: req }).then(
       ({ status, headers, body }) => {
         headers['Content-Length'] = String(Buffer.byteLength(body))
         res.writeHead(status, headers)

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono'
-import { honoHandler, userEndpoint } from '../bearer-endpoint.ts'
-import type { AppDeps } from '../context.ts'
+import { userEndpoint } from '../bearer-endpoint.ts'
+import { honoEndpoint, type AppDeps } from '../context.ts'
 import type { DirectRoutes } from '../direct-routes.ts'
 
 /** GET /v1/me: the signed-in user's profile, behind a bearer token with the `profile` scope. */
@@ -11,6 +11,6 @@ export function meRoutes(app: Hono, deps: AppDeps, direct: DirectRoutes): void {
     if (record.scope.includes('email') && user.email) profile.email = user.email
     return profile
   })
-  app.get('/v1/me', honoHandler(endpoint))
-  direct.get('/v1/me', endpoint)
+  app.get('/v1/me', honoEndpoint(endpoint))
+  direct.add('GET', '/v1/me', endpoint)
 }

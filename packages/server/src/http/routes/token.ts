@@ -2,8 +2,9 @@ import type { Context, Hono } from 'hono'
 import { asOAuthError, InvalidClient, type OAuthError } from '../../core/errors.ts'
 import { tokenRequest } from '../../core/token/index.ts'
 import type { ClientRecord } from '../../storage/store.ts'
-import { jsonResponse, requestHeader, type AppDeps } from '../context.ts'
-import { readForm } from '../form.ts'
+import { honoEndpoint, plainJson, type AppDeps, type Endpoint } from '../context.ts'
+import type { DirectRoutes } from '../direct-routes.ts'
+import { readPlainForm } from '../form.ts'
 import { RateLimited } from '../../rate-limit.ts'
 import { SCOPES } from '../../config.ts'
 import type { RefreshPolicy } from '../../core/token/refresh-token.ts'
@@ -26,13 +27,10 @@ export function tokenPolicy(deps: AppDeps): RefreshPolicy {
 }
 
 /** POST /api/token (RFC 6749 3.2). Rules live in core/token; this is only the HTTP edge. */
-export function tokenRoutes(app: Hono, deps: AppDeps): void {
+export function tokenEndpoint(deps: AppDeps): Endpoint {
   const { store, cors } = deps
   const policy = tokenPolicy(deps)
-
-  app.options('/api/token', (c) => cors.preflight(c, 'Content-Type, Authorization'))
-
-  app.post('/api/token', async (c) => {
+  return async (req) => {
     let client: ClientRecord | undefined
     const getClient = async (id: string) => {
       client = await store.getClient(id)
@@ -42,37 +40,58 @@ export function tokenRoutes(app: Hono, deps: AppDeps): void {
       return client
     }
     try {
-      const body = await readForm(c)
+      const body = await readPlainForm(req)
       const response = await tokenRequest(
         store,
         body,
-        requestHeader(c, 'authorization'),
+        req.header('authorization'),
         policy,
         SUPPORTED_SCOPES,
         deps.now(),
         getClient,
       )
-      const headers = await cors.headers(requestHeader(c, 'origin'), client)
+      const headers = await cors.headers(req.header('origin'), client)
       // RFC 6749 5.1: token responses must not be cached.
       headers['Cache-Control'] = 'no-store'
-      return jsonResponse(response, 200, headers)
+      return plainJson(200, headers, response)
     } catch (err) {
       const error = asOAuthError(err)
       if (error.status >= 500) deps.log('error', 'token endpoint failed', { err: String(err) })
-      c.header('Cache-Control', 'no-store')
-      await cors.apply(c, client)
-      return tokenError(c, error)
+      // With the database away, the allowed origins are unknown: none is allowed.
+      const headers: Record<string, string> = await cors
+        .headers(req.header('origin'), client)
+        .catch(() => ({ Vary: 'Origin' }))
+      headers['Cache-Control'] = 'no-store'
+      return plainJson(
+        error.status,
+        Object.assign(headers, tokenErrorHeaders(error)),
+        error.toJSON(),
+      )
     }
-  })
+  }
+}
+
+export function tokenRoutes(app: Hono, deps: AppDeps, direct: DirectRoutes): void {
+  app.options('/api/token', (c) => deps.cors.preflight(c, 'Content-Type, Authorization'))
+  const endpoint = tokenEndpoint(deps)
+  app.post('/api/token', honoEndpoint(endpoint))
+  direct.add('POST', '/api/token', endpoint)
 }
 
 /** RFC 6749 5.2 error response; 401 + WWW-Authenticate when the client tried HTTP Basic. */
 export function tokenError(c: Context, error: OAuthError): Response {
+  const headers = tokenErrorHeaders(error)
+  for (const name in headers) c.header(name, headers[name])
+  return c.json(error.toJSON(), error.status as 400 | 401 | 429 | 500 | 503)
+}
+
+function tokenErrorHeaders(error: OAuthError): Record<string, string> {
+  const headers: Record<string, string> = {}
   if (error instanceof InvalidClient && error.basic) {
-    c.header('WWW-Authenticate', 'Basic realm="pixie", charset="UTF-8"')
+    headers['WWW-Authenticate'] = 'Basic realm="pixie", charset="UTF-8"'
   }
   // RFC 6585 4 / RFC 9110 10.2.3: when to try again.
-  if (error instanceof RateLimited) c.header('Retry-After', String(error.retryAfter))
-  else if (error.status === 503) c.header('Retry-After', '5')
-  return c.json(error.toJSON(), error.status as 400 | 401 | 429 | 500 | 503)
+  if (error instanceof RateLimited) headers['Retry-After'] = String(error.retryAfter)
+  else if (error.status === 503) headers['Retry-After'] = '5'
+  return headers
 }

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono'
 import { userInfoClaims } from '../../core/userinfo.ts'
-import { honoHandler, userEndpoint } from '../bearer-endpoint.ts'
-import type { AppDeps } from '../context.ts'
+import { userEndpoint } from '../bearer-endpoint.ts'
+import { honoEndpoint, type AppDeps } from '../context.ts'
 import type { DirectRoutes } from '../direct-routes.ts'
 
 /**
@@ -11,7 +11,7 @@ import type { DirectRoutes } from '../direct-routes.ts'
 export function userinfoRoutes(app: Hono, deps: AppDeps, direct: DirectRoutes): void {
   app.options('/userinfo', (c) => deps.cors.preflight(c, 'Authorization'))
   const endpoint = userEndpoint(deps, '/userinfo', 'openid', userInfoClaims)
-  app.get('/userinfo', honoHandler(endpoint))
-  app.post('/userinfo', honoHandler(endpoint))
-  direct.get('/userinfo', endpoint)
+  app.get('/userinfo', honoEndpoint(endpoint))
+  app.post('/userinfo', honoEndpoint(endpoint))
+  direct.add('GET', '/userinfo', endpoint)
 }
