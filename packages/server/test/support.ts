@@ -423,12 +423,15 @@ export interface ClockedServer {
   password: string
   /** Seconds added to the real clock. */
   offset: number
+  /** When set, the clock stands still at these Unix seconds (offset is then ignored). */
+  at: number | null
   close(): Promise<void>
 }
 
 export async function withClock(server: TestServer): Promise<ClockedServer> {
-  const clocked = {
+  const clocked: ClockedServer = {
     offset: 0,
+    at: null,
     url: '',
     clientId: server.clientId,
     username: server.username,
@@ -439,7 +442,7 @@ export async function withClock(server: TestServer): Promise<ClockedServer> {
     createRequestListener({
       store: server.store,
       config: server.config,
-      now: () => Math.floor(Date.now() / 1000) + clocked.offset,
+      now: () => clocked.at ?? Math.floor(Date.now() / 1000) + clocked.offset,
     }),
   )
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
