@@ -1,6 +1,6 @@
 import { html } from 'hono/html'
 import { SCOPES } from '../config.ts'
-import { hiddenParams, layout, type FormParams, type Html } from './layout.ts'
+import { hiddenParams, layout, type FormParams } from './layout.ts'
 
 export interface ConsentView {
   clientName: string
@@ -11,7 +11,7 @@ export interface ConsentView {
   csrfToken: string
 }
 
-export function consentPage(v: ConsentView): Html {
+export function consentPage(v: ConsentView): string {
   return layout(
     'Allow access',
     html`<h1>Allow <strong>${v.clientName}</strong> to use your Pixie account?</h1>

@@ -1,7 +1,7 @@
 import { html } from 'hono/html'
-import { layout, type Html } from './layout.ts'
+import { layout } from './layout.ts'
 
-export function errorPage(title: string, message: string, code?: string): Html {
+export function errorPage(title: string, message: string, code?: string): string {
   return layout(
     title,
     html`<h1>${title}</h1>

@@ -2,9 +2,14 @@ import { html } from 'hono/html'
 
 export type Html = ReturnType<typeof html>
 
-/** Every page: no scripts, one stylesheet, a card in the middle. */
-export function layout(title: string, body: Html): Html {
-  return html`<!doctype html>
+/**
+ * Every page: no scripts, one stylesheet, a card in the middle. The page is a primitive string:
+ * the html tag gives a String object, for which @hono/node-server built a whole fetch Response
+ * and a web stream per page and wrote it in two writes. The login page (GET /authorize without a
+ * session) went from 0.49-0.77 to 0.27-0.51 ms of server CPU (3 alternating runs of 3,000).
+ */
+export function layout(title: string, body: Html): string {
+  const page = html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -20,6 +25,9 @@ export function layout(title: string, body: Html): Html {
         </main>
       </body>
     </html>`
+  // Pages are built synchronously: no part of them is a promise.
+  if (page instanceof Promise) throw new Error('a page must render synchronously')
+  return page.toString()
 }
 
 /** Hidden form fields: a record, or name/value pairs when a name repeats (RFC 8707 resource). */

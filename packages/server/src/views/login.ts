@@ -1,5 +1,5 @@
 import { html } from 'hono/html'
-import { hiddenParams, layout, type FormParams, type Html } from './layout.ts'
+import { hiddenParams, layout, type FormParams } from './layout.ts'
 
 export interface LoginView {
   clientName: string
@@ -9,7 +9,7 @@ export interface LoginView {
   username?: string
 }
 
-export function loginPage(v: LoginView): Html {
+export function loginPage(v: LoginView): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>

@@ -1,7 +1,7 @@
 import { html } from 'hono/html'
-import { hiddenParams, layout, type Html } from './layout.ts'
+import { hiddenParams, layout } from './layout.ts'
 
-export function signedOutPage(): Html {
+export function signedOutPage(): string {
   return layout(
     'Signed out',
     html`<h1>You are signed out</h1>
@@ -9,7 +9,7 @@ export function signedOutPage(): Html {
   )
 }
 
-export function stillSignedInPage(): Html {
+export function stillSignedInPage(): string {
   return layout(
     'Still signed in',
     html`<h1>You are still signed in</h1>
@@ -25,7 +25,7 @@ export interface ConfirmLogoutView {
 }
 
 /** RP-Initiated Logout 1.0 2: the user confirms a logout the request cannot vouch for. */
-export function confirmLogoutPage(v: ConfirmLogoutView): Html {
+export function confirmLogoutPage(v: ConfirmLogoutView): string {
   return layout(
     'Sign out',
     html`<h1>Sign out of Pixie?</h1>
