@@ -334,6 +334,10 @@ for (const db of TEST_DATABASES)
           credentials('bob'),
         )
         assert.equal(loggedIn.status, 303)
+        // The session cookie, and an empty body said so: not chunked.
+        assert.match(loggedIn.headers.get('set-cookie') ?? '', /pixie_session=/)
+        assert.equal(loggedIn.headers.get('content-length'), '0')
+        assert.equal(loggedIn.headers.get('transfer-encoding'), null)
         const consent = await browser.get(loggedIn.headers.get('location')!)
         assert.equal(consent.status, 200)
         const res = await browser.submit(await consent.text(), { decision: 'deny' })

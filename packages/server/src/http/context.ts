@@ -100,9 +100,8 @@ export function requestCookie(c: Context, name: string): string | undefined {
 /**
  * A redirect with plain headers and an empty body: under @hono/node-server it is written straight
  * to node. c.redirect() builds fetch Headers and a body-less Response, which @hono/node-server
- * turns into a whole fetch Response per redirect and sends chunked, with a text/plain type.
- * Headers a handler set through `c` (cookies) are not carried over: those handlers use
- * c.redirect().
+ * turns into a whole fetch Response per redirect and sends chunked. Headers a handler set through
+ * `c` (cookies) are not carried over: those handlers use redirectWithContext.
  */
 export function redirectResponse(
   location: string,
@@ -110,4 +109,14 @@ export function redirectResponse(
   headers: Record<string, string> = {},
 ): Response {
   return new Response('', { status, headers: { Location: location, ...headers } })
+}
+
+/**
+ * A redirect with the headers set through `c` (cookies). Its body is an empty string, not null:
+ * @hono/node-server writes a string body at once, with Content-Length: 0 (and its default
+ * text/plain type, as it does for any response whose headers were set through `c`).
+ */
+export function redirectWithContext(c: Context, location: string, status: 302 | 303): Response {
+  c.header('Location', location)
+  return c.body('', status)
 }

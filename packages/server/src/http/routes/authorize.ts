@@ -21,7 +21,7 @@ import { consentPage } from '../../views/consent.ts'
 import { errorPage } from '../../views/error.ts'
 import { loginPage } from '../../views/login.ts'
 import { clientIp } from '../../rate-limit.ts'
-import { redirectResponse, type AppDeps } from '../context.ts'
+import { redirectResponse, redirectWithContext, type AppDeps } from '../context.ts'
 import { readForm, readQuery } from '../form.ts'
 import { cspSourceOf, setPageHeaders } from '../security-headers.ts'
 import {
@@ -94,7 +94,11 @@ export function authorizeRoutes(app: Hono, deps: AppDeps): void {
     await deps.rateLimits.loginSucceeded(username, ip)
     await startSession(c, store, user.id, config.session_ttl, deps.now(), cookieOpts)
     // 303: the browser follows with a GET, and the authorization request resumes.
-    return c.redirect(`/authorize?${new URLSearchParams(afterLogin(result.request.params))}`, 303)
+    return redirectWithContext(
+      c,
+      `/authorize?${new URLSearchParams(afterLogin(result.request.params))}`,
+      303,
+    )
   })
 
   app.post('/consent', async (c) => {

@@ -7,7 +7,7 @@ import { verifyOwnJwt } from '../../crypto/signing-keys.ts'
 import type { SessionRecord } from '../../storage/store.ts'
 import { errorPage } from '../../views/error.ts'
 import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout.ts'
-import type { AppDeps } from '../context.ts'
+import { redirectWithContext, type AppDeps } from '../context.ts'
 import { readForm, readQuery } from '../form.ts'
 import { cspSourceOf, setPageHeaders } from '../security-headers.ts'
 import { checkFormPost, csrfToken, currentSession, endSession } from '../session.ts'
@@ -42,7 +42,7 @@ export function logoutRoutes(app: Hono, deps: AppDeps): void {
     c.header('Cache-Control', 'no-store')
     if (request.redirect) {
       const { uri, state } = request.redirect
-      return c.redirect(authorizationRedirect(uri, { state }), 302)
+      return redirectWithContext(c, authorizationRedirect(uri, { state }), 302)
     }
     setPageHeaders(c)
     return c.html(loggedOut ? signedOutPage() : stillSignedInPage())
