@@ -6,6 +6,7 @@ import { startTestServer, TEST_CLIENT, TEST_DATABASES, type TestServer } from '.
 import {
   ALL_USERS,
   basic,
+  codeForm,
   CONFIDENTIAL_CLIENT,
   exchangeCode,
   getCode,
@@ -162,34 +163,16 @@ for (const db of TEST_DATABASES)
       const viaHono = await send('POST', new URL('/api/token?', server.url).href, headers, body)
       return { direct, viaHono }
     }
-    const code = async (extra: string[] = []) => {
-      const got = await getCode(server)
-      const form = new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: got.code,
-        redirect_uri: got.redirectUri,
-        client_id: TEST_CLIENT.client_id,
-        code_verifier: got.verifier,
-      }).toString()
-      return send('POST', new URL('/api/token', server.url).href, [...FORM, ...extra], form)
+    /** A fresh code exchanged at `target`. */
+    const exchange = async (target: string, extra: string[]) => {
+      const form = codeForm(await getCode(server)).toString()
+      return send('POST', new URL(target, server.url).href, [...FORM, ...extra], form)
     }
 
     it('a code exchange: 200, the same headers and token response both ways', async () => {
       for (const extra of [[], ['Origin', 'http://127.0.0.1']]) {
-        const direct = await code(extra)
-        const got = await getCode(server)
-        const res = await send(
-          'POST',
-          new URL('/api/token?', server.url).href,
-          [...FORM, ...extra],
-          new URLSearchParams({
-            grant_type: 'authorization_code',
-            code: got.code,
-            redirect_uri: got.redirectUri,
-            client_id: TEST_CLIENT.client_id,
-            code_verifier: got.verifier,
-          }).toString(),
-        )
+        const direct = await exchange('/api/token', extra)
+        const res = await exchange('/api/token?', extra)
         assert.equal(direct.status, 200, direct.body)
         assert.equal(res.status, 200, res.body)
         // RFC 6749 5.1: JSON, never cached.

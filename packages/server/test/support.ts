@@ -300,15 +300,23 @@ export async function exchangeCode(
   /** RFC 8707 resource parameters of the token request, repeated in order. */
   resources: string[] = [],
 ) {
-  const body = new URLSearchParams({
+  const body = codeForm(got, clientId)
+  for (const r of resources) body.append('resource', r)
+  return tokenRequest(server, body.toString())
+}
+
+/** The token request body that exchanges `got` (RFC 6749 4.1.3, with the PKCE verifier). */
+export function codeForm(
+  got: { code: string; verifier: string; redirectUri: string },
+  clientId = TEST_CLIENT.client_id,
+): URLSearchParams {
+  return new URLSearchParams({
     grant_type: 'authorization_code',
     code: got.code,
     redirect_uri: got.redirectUri,
     client_id: clientId,
     code_verifier: got.verifier,
   })
-  for (const r of resources) body.append('resource', r)
-  return tokenRequest(server, body.toString())
 }
 
 export function refresh(
