@@ -36,8 +36,9 @@ function poolNice(env = process.env) {
 /**
  * Lowers the priority of libuv's pool threads below the event loop's: 10 nice levels, or what
  * PIXIE_POOL_NICE says (0 keeps them level; nice values stop at 19). The pool hashes passwords
- * (argon2id, ~20 ms of CPU each) and signs JWTs. At the event loop's priority a burst of sign-ins took the CPU from page and token
- * requests, and a pool thread woken to sign preempted the loop that had queued the signature.
+ * (argon2id, ~20 ms of CPU each) and signs JWTs. At the event loop's priority a burst of sign-ins
+ * took the CPU from page and token requests, and a pool thread woken to sign preempted the loop
+ * that had queued the signature.
  * Interleaved bench pairs on 2 cores (PIXIE_POOL_NICE=10 against 0, same build):
  * - login at c=64: GET /authorize p99 103 -> 23, 134 -> 80 ms; the whole sign-in's p99
  *   877 -> 764, 1057 -> 930 ms; throughput +3 to +5%;

@@ -1,7 +1,7 @@
 import { checkAccessToken, MissingToken, readBearer } from '../core/bearer.ts'
 import { asOAuthError, InsufficientScope, InvalidToken, type OAuthError } from '../core/errors.ts'
 import type { AccessTokenRecord, UserRecord } from '../storage/store.ts'
-import { plainJson as json, type AppDeps, type Endpoint, type PlainResponse } from './context.ts'
+import { plainJson, type AppDeps, type Endpoint, type PlainResponse } from './context.ts'
 
 /**
  * Pixie's own APIs about the signed-in user (/v1/me, /userinfo): the bearer token is looked up
@@ -37,7 +37,7 @@ export function userEndpoint(
         return bearerError(headers, new InvalidToken(why))
       }
       headers['Cache-Control'] = 'no-store'
-      return json(200, headers, answer(record, user))
+      return plainJson(200, headers, answer(record, user))
     } catch (err) {
       // With the database away, the allowed origins are unknown: none is allowed.
       const headers: Record<string, string> = await cors
@@ -47,7 +47,7 @@ export function userEndpoint(
         // RFC 6750 3.1: no credentials -> no error code.
         headers['Cache-Control'] = 'no-store'
         headers['WWW-Authenticate'] = 'Bearer realm="pixie"'
-        return json(401, headers, { message: 'a bearer token is required' })
+        return plainJson(401, headers, { message: 'a bearer token is required' })
       }
       const error = asOAuthError(err)
       if (error.status >= 500) deps.log('error', `${path} failed`, { err: String(err) })
@@ -66,5 +66,5 @@ function bearerError(headers: Record<string, string>, error: OAuthError): PlainR
   }
   // 503: the database is away; clients may retry shortly (as app.ts's onError says it).
   if (error.status === 503) headers['Retry-After'] = '5'
-  return json(error.status, headers, error.toJSON())
+  return plainJson(error.status, headers, error.toJSON())
 }

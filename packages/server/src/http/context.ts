@@ -73,12 +73,14 @@ export type Endpoint = (req: PlainRequest) => Promise<PlainResponse>
  */
 export function honoEndpoint(endpoint: Endpoint): (c: Context) => Promise<Response> {
   return async (c) => {
-    const { status, headers, body } = await endpoint({
-      header: (name) => requestHeader(c, name),
-      body: incomingOf(c) ?? c.req.raw.body,
-    })
+    const { status, headers, body } = await endpoint(plainRequest(c))
     return new Response(body, { status, headers })
   }
+}
+
+/** A Hono request as a plain one: headers and body read from node's request when there is one. */
+export function plainRequest(c: Context): PlainRequest {
+  return { header: (name) => requestHeader(c, name), body: incomingOf(c) ?? c.req.raw.body }
 }
 
 /** A JSON answer with plain headers (Content-Type added). */

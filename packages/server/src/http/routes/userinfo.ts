@@ -11,7 +11,8 @@ import type { DirectRoutes } from '../direct-routes.ts'
 export function userinfoRoutes(app: Hono, deps: AppDeps, direct: DirectRoutes): void {
   app.options('/userinfo', (c) => deps.cors.preflight(c, 'Authorization'))
   const endpoint = userEndpoint(deps, '/userinfo', 'openid', userInfoClaims)
-  app.get('/userinfo', honoEndpoint(endpoint))
-  app.post('/userinfo', honoEndpoint(endpoint))
+  const handler = honoEndpoint(endpoint)
+  app.get('/userinfo', handler)
+  app.post('/userinfo', handler)
   direct.add('GET', '/userinfo', endpoint)
 }
