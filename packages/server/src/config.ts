@@ -163,6 +163,12 @@ export const configSchema = z
     /** Seconds a rotated refresh token may be presented again without revoking its family. */
     refresh_token_reuse_interval: z.number().int().min(0).max(60).default(10),
     log_level: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+    /**
+     * Seconds an idle keep-alive connection stays open. Node's default of 5 s is shorter than a
+     * load balancer's idle timeout (AWS: 60 s), so the balancer could send a request on a
+     * connection Pixie is closing at that moment and answer 502; Fastify's default is 72 s.
+     */
+    keep_alive_timeout: z.number().int().min(1).max(3600).default(72),
     /** PostgreSQL connections per process (N processes open up to N x this many). */
     database_pool_size: z.number().int().min(1).max(1000).default(10),
     /** Shared rate-limit state for several processes; without it PostgreSQL (or memory) is used. */

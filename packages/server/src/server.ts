@@ -45,6 +45,7 @@ export async function startServer(
   // The app is made once the port is known: with port 0 the derived issuer needs it.
   let listener: RequestListener = (_req, res) => res.writeHead(503).end()
   const server = createServer((req, res) => listener(req, res))
+  server.keepAliveTimeout = config.keep_alive_timeout * 1000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
