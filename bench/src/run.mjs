@@ -407,8 +407,10 @@ async function closeCell(cellState) {
  * minutes (measured: the same /v1/me load at 24k and 12.6k ops/s in one session), so a server
  * measured in one stretch could meet a slow spell its peers did not; sliced, each server's window
  * spans the whole cell and they share its spells. Before each slice the bench waits for the
- * machine to be quiet (PostgreSQL goes on working after its server's slice). Idle between its
- * slices, a server may see its keep-alive connections closed and reopened: the same for all.
+ * machine to be quiet (PostgreSQL goes on working after its server's slice). Every server keeps
+ * idle connections open longer than the few seconds between its slices (the peer and hello-world
+ * 30 s, Pixie 72 s by default), so no slice starts by reconnecting its 64 users. Pixie closed them
+ * after 5 s until it had `keep_alive_timeout`: each of its login slices began with 64 handshakes.
  */
 async function interleavedCell(entries, c) {
   const open = []
