@@ -1,19 +1,20 @@
 /**
- * The PostgreSQL store's hot queries run as named prepared statements (storage/postgres.ts), and
- * keep working when something takes those statements away: a migration by another process, or a
- * pooler that moves the connection's statements elsewhere. Against the real server, each test on
- * a store with one connection, so the statements it inspects are the store's own.
+ * What the PostgreSQL store sends (storage/postgres.ts): its hot queries as named prepared
+ * statements, which keep working when something takes them away (a migration by another process,
+ * or a pooler that moves the connection's statements elsewhere), and a token response's two rows
+ * in one statement. Against the real server, each test on a store with one connection, so the
+ * statements it inspects are the store's own.
  */
 import { after, afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import pg from 'pg'
-import { client, user } from '../src/storage/contract.ts'
+import { client, grant, user } from '../src/storage/contract.ts'
 import { openPostgresStore, type PostgresStore } from '../src/storage/postgres.ts'
 import { freshPgSchema, TEST_DATABASES } from '../src/testing.ts'
 
 const skip = !TEST_DATABASES.includes('postgres') && 'PIXIE_TEST_DATABASES leaves PostgreSQL out'
 
-describe('PostgreSQL named statements', { skip }, async () => {
+describe('PostgreSQL statements', { skip }, async () => {
   const schema = skip ? undefined : await freshPgSchema()
   after(() => schema?.drop())
 
@@ -94,5 +95,37 @@ describe('PostgreSQL named statements', { skip }, async () => {
       (await prepared()).map((s) => s.name),
       ['pixie_1'],
     )
+  })
+
+  it("stores a token response's access and refresh rows together, or neither", async () => {
+    const c = client()
+    await store.createClient(c)
+    const g = grant(c, ada)
+    await store.createGrant(g)
+    const access = (tokenHash: string) => ({
+      tokenHash,
+      grantId: g.id,
+      clientId: c.clientId,
+      userId: ada.id,
+      scope: ['profile'],
+      expiresAt: g.expiresAt,
+      audience: null,
+    })
+    const refresh = (tokenHash: string) => ({
+      tokenHash,
+      grantId: g.id,
+      clientId: c.clientId,
+      scope: ['profile'],
+      createdAt: g.createdAt,
+      expiresAt: g.expiresAt,
+      rotatedAt: null,
+    })
+    await store.saveTokens(access('at-1'), refresh('rt-1'))
+    assert.equal((await store.getAccessToken('at-1'))?.grantId, g.id)
+    assert.equal((await store.getRefreshToken('rt-1'))?.grantId, g.id)
+    // The refresh row cannot be stored (its hash is taken): the access row is not stored either.
+    await assert.rejects(store.saveTokens(access('at-2'), refresh('rt-1')), { code: '23505' })
+    assert.equal(await store.getAccessToken('at-2'), undefined)
+    await store.deleteClient(c.clientId)
   })
 })

@@ -19,6 +19,9 @@ import type {
   UserRecord,
 } from './store.ts'
 
+export type AccessTokenRow = Selectable<Database['access_tokens']>
+export type RefreshTokenRow = Selectable<Database['refresh_tokens']>
+
 /** An access token's row with its grant's revocation time (access_tokens a, grants g). */
 const ACCESS_TOKEN_COLUMNS = [
   'a.token_hash',
@@ -44,7 +47,7 @@ export class KyselyStore implements Store {
   ) {}
 
   /** Runs a prepared query: directly where `direct` can, else through Kysely. */
-  private run<P extends Record<string, unknown>, R>(query: PreparedQuery<P, R>, values: P) {
+  protected run<P extends Record<string, unknown>, R>(query: PreparedQuery<P, R>, values: P) {
     return query.execute(this.db, values, this.direct)
   }
 
@@ -405,7 +408,7 @@ export class KyselyStore implements Store {
   }
 
   async saveTokens(access: AccessTokenRecord, refresh: RefreshTokenRecord | null): Promise<void> {
-    const accessRow = {
+    const accessRow: AccessTokenRow = {
       token_hash: access.tokenHash,
       grant_id: access.grantId,
       client_id: access.clientId,
@@ -418,20 +421,27 @@ export class KyselyStore implements Store {
       await this.run(this.q.insertAccess, accessRow)
       return
     }
-    // No transaction: the caller answers only once both rows are stored, so a failure between
-    // them leaves one unreturned random token that nobody holds, swept when it expires. Two plain
-    // inserts cost half of BEGIN + 2 inserts + COMMIT on SQLite, and run side by side on PostgreSQL.
+    await this.saveTokenPair(accessRow, {
+      token_hash: refresh.tokenHash,
+      grant_id: refresh.grantId,
+      client_id: refresh.clientId,
+      scope: refresh.scope.join(' '),
+      created_at: refresh.createdAt,
+      expires_at: refresh.expiresAt,
+      rotated_at: refresh.rotatedAt,
+    })
+  }
+
+  /**
+   * The two rows of a token response with a refresh token. Here two plain inserts without a
+   * transaction: the caller answers only once both are stored, so a failure between them leaves
+   * one unreturned random token that nobody holds, swept when it expires. On SQLite that costs
+   * half of BEGIN + 2 inserts + COMMIT. PostgresStore sends both in one statement.
+   */
+  protected async saveTokenPair(access: AccessTokenRow, refresh: RefreshTokenRow): Promise<void> {
     await Promise.all([
-      this.run(this.q.insertAccess, accessRow),
-      this.run(this.q.insertRefresh, {
-        token_hash: refresh.tokenHash,
-        grant_id: refresh.grantId,
-        client_id: refresh.clientId,
-        scope: refresh.scope.join(' '),
-        created_at: refresh.createdAt,
-        expires_at: refresh.expiresAt,
-        rotated_at: refresh.rotatedAt,
-      }),
+      this.run(this.q.insertAccess, access),
+      this.run(this.q.insertRefresh, refresh),
     ])
   }
 

@@ -10,9 +10,9 @@ import {
   type TableMetadata,
 } from 'kysely'
 import type { Database } from './schema.ts'
-import { KyselyStore } from './kysely-store.ts'
+import { KyselyStore, type AccessTokenRow, type RefreshTokenRow } from './kysely-store.ts'
 import { migrationProvider } from './migrations.ts'
-import type { DirectExecutor } from './prepared.ts'
+import { PreparedQuery, type DirectExecutor } from './prepared.ts'
 
 // bigint columns hold Unix seconds: safe as JS numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -36,6 +36,47 @@ export class PostgresStore extends KyselyStore {
     readonly pool: pg.Pool,
   ) {
     super(db, () => db.destroy(), namedStatements(pool))
+  }
+
+  /**
+   * Both rows of a token response in one statement (a data-modifying WITH), so one commit where
+   * two inserts made two, and both rows or neither. With the store alone and 64 at a time:
+   * PostgreSQL's CPU per pair 0.31-0.39 -> 0.18-0.21 ms, this process's 0.12-0.15 -> 0.07-0.09 ms.
+   * In interleaved bench cells at c=64: code exchanges +12% and +16%, refreshes +5% to +19%.
+   */
+  private readonly insertTokenPair = new PreparedQuery((p: TokenPair) =>
+    this.db
+      .with('access', (db) =>
+        db.insertInto('access_tokens').values({
+          token_hash: p.access_token_hash,
+          grant_id: p.access_grant_id,
+          client_id: p.access_client_id,
+          user_id: p.access_user_id,
+          scope: p.access_scope,
+          expires_at: p.access_expires_at,
+          audience: p.access_audience,
+        }),
+      )
+      .insertInto('refresh_tokens')
+      .values({
+        token_hash: p.refresh_token_hash,
+        grant_id: p.refresh_grant_id,
+        client_id: p.refresh_client_id,
+        scope: p.refresh_scope,
+        created_at: p.refresh_created_at,
+        expires_at: p.refresh_expires_at,
+        rotated_at: p.refresh_rotated_at,
+      }),
+  )
+
+  protected override async saveTokenPair(
+    access: AccessTokenRow,
+    refresh: RefreshTokenRow,
+  ): Promise<void> {
+    await this.run(this.insertTokenPair, {
+      ...prefixed('access_', access),
+      ...prefixed('refresh_', refresh),
+    } as TokenPair)
   }
 
   /**
@@ -70,6 +111,15 @@ export class PostgresStore extends KyselyStore {
       throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`)
     }
   }
+}
+
+type Prefixed<P extends string, R> = { [K in keyof R & string as `${P}${K}`]: R[K] }
+type TokenPair = Prefixed<'access_', AccessTokenRow> & Prefixed<'refresh_', RefreshTokenRow>
+
+function prefixed(prefix: string, row: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(row)) out[prefix + k] = v
+  return out
 }
 
 /**
