@@ -444,6 +444,30 @@ const SLICE_MS = 1000
  */
 const BETWEEN_SLICES = { windowMs: 50, timeoutMs: 1000 }
 
+/**
+ * A cell's latency over its runs: each percentile is the median of the runs' percentiles (the
+ * targets are medians of runs; the run with the median ops/s need not have the median p99),
+ * `max` the highest, and `p99Runs` each run's p99 in run order.
+ */
+function medianLatency(latencies) {
+  const merge = (xs) => {
+    const ran = xs.filter((x) => x?.count > 0)
+    if (ran.length === 0) return { count: 0, p50: null, p99: null, max: null, p99Runs: [] }
+    return {
+      count: ran.reduce((n, x) => n + x.count, 0),
+      p50: median(ran.map((x) => x.p50)),
+      p99: median(ran.map((x) => x.p99)),
+      max: Math.max(...ran.map((x) => x.max)),
+      p99Runs: xs.map((x) => x?.p99 ?? null),
+    }
+  }
+  const names = [...new Set(latencies.flatMap((l) => Object.keys(l.steps)))]
+  return {
+    op: merge(latencies.map((l) => l.op)),
+    steps: Object.fromEntries(names.map((k) => [k, merge(latencies.map((l) => l.steps[k]))])),
+  }
+}
+
 function shuffled(xs) {
   const a = [...xs]
   for (let i = a.length - 1; i > 0; i--) {
@@ -482,7 +506,8 @@ async function benchmark() {
   // interleaved, slice by slice (`interleavedCell`): the speed of this machine swings by up to 2x
   // within seconds to minutes (measured), which would otherwise fall on one server's window.
   // The hello-world ceiling follows the last scenario's cells (resource), at each concurrency.
-  // With --runs N, the round runs N times; each cell reports the run with the median ops/s.
+  // With --runs N, the round runs N times; each cell reports the run with the median ops/s, and
+  // for each latency percentile the median of the runs' (`medianLatency`).
   const runsByCell = new Map()
   const serverInfo = {}
   const ceiling = servers.filter((name) => SERVERS[name].kind === 'ceiling')
@@ -548,7 +573,10 @@ async function benchmark() {
   for (const runs of runsByCell.values()) {
     const mid = median(runs.map((x) => x.opsPerSec))
     const chosen = runs.find((x) => x.opsPerSec === mid) ?? runs[0]
-    if (plan.runs > 1) chosen.runs = runs.map((x) => x.opsPerSec)
+    if (plan.runs > 1) {
+      chosen.runs = runs.map((x) => x.opsPerSec)
+      chosen.latency = medianLatency(runs.map((x) => x.latency))
+    }
     chosen.errors = runs.reduce((n, x) => n + x.errors, 0)
     cells.push(chosen)
   }
